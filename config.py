@@ -1,0 +1,58 @@
+"""Settings for every process (API, worker, sandbox, scripts), read from the environment.
+
+Secrets have development defaults so that `make run` works on a fresh clone; outside
+``ENVIRONMENT=development`` (and the test suite) the process refuses to start with any of them.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent
+DEV_SECRET = "dev-only-change-me"  # noqa: S105 - the sentinel that is refused outside development
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+
+    # Database: an embedded SQLite file by default, PostgreSQL in tests and production.
+    database_url: str = f"sqlite:///{ROOT / '.data' / 'jiazheng.db'}"
+
+    # Temporal
+    temporal_address: str = "127.0.0.1:7233"
+    temporal_namespace: str = "default"
+    task_queue: str = "orders"
+
+    # The public URL of this platform's API: vendors deliver callbacks (webhooks) here.
+    public_api_url: str = "http://127.0.0.1:8000"
+
+    # External platforms (the sandbox in development and tests).
+    platforms_url: str = "http://127.0.0.1:8100"
+    platforms_api_key: str = DEV_SECRET
+    platforms_webhook_secret: str = DEV_SECRET
+    platform_timeout_seconds: float = 10.0
+
+    # Webhooks older or newer than this are refused (replay protection).
+    webhook_tolerance_seconds: int = 300
+
+    @model_validator(mode="after")
+    def _refuse_default_secrets(self) -> Settings:
+        if self.environment == "production":
+            for name in ("platforms_api_key", "platforms_webhook_secret"):
+                if getattr(self, name) == DEV_SECRET:
+                    raise ValueError(f"{name.upper()} must be set outside development")
+            if self.database_url.startswith("sqlite"):
+                raise ValueError("DATABASE_URL must point at PostgreSQL outside development")
+        return self
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
