@@ -13,6 +13,8 @@ from typing import Literal
 from pydantic import model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from domain.orders import Deadlines
+
 ROOT = Path(__file__).resolve().parent
 DEV_SECRET = "dev-only-change-me"  # noqa: S105 - the sentinel that is refused outside development
 
@@ -39,11 +41,20 @@ class Settings(BaseSettings):
     platforms_webhook_secret: str = DEV_SECRET
     platform_timeout_seconds: float = 10.0
 
+    # Overrides of the order deadlines in seconds, as JSON: ORDER_DEADLINES='{"acceptance": 600}'.
+    order_deadlines: dict[str, int] = {}
+
     # Webhooks older or newer than this are refused (replay protection).
     webhook_tolerance_seconds: int = 300
 
+    def deadlines(self) -> Deadlines:
+        return Deadlines(**self.order_deadlines)
+
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:
+        unknown = set(self.order_deadlines) - set(Deadlines.__dataclass_fields__)
+        if unknown:
+            raise ValueError(f"ORDER_DEADLINES: unknown deadline(s) {sorted(unknown)}")
         if self.environment == "production":
             for name in ("platforms_api_key", "platforms_webhook_secret"):
                 if getattr(self, name) == DEV_SECRET:

@@ -244,12 +244,15 @@ class OrderView:
     stage: Stage = Stage.DEMAND
     outcome: Outcome = Outcome.OPEN
     agency_id: str | None = None
+    offered_agency_id: str | None = None  # the agency that must accept or decline now
     candidate_agency_ids: list[str] = field(default_factory=list)
     declined_agency_ids: list[str] = field(default_factory=list)
     contract: ContractView | None = None
     proposed_worker_ids: list[str] = field(default_factory=list)
     rejected_worker_ids: list[str] = field(default_factory=list)
     worker_id: str | None = None
+    selected_worker_id: str | None = None  # chosen by the customer, reserved, interview pending
+    wants_interview: bool = False
     interview_room_id: str | None = None
     interview_passed: bool | None = None
     checked_in_at: datetime | None = None
@@ -264,3 +267,12 @@ class OrderView:
     cancelled_at_stage: Stage | None = None
     compensations_done: list[str] = field(default_factory=list)
     events: int = 0  # transitions recorded so far (the audit log's length)
+
+
+class Refusal(StrEnum):
+    """Why a human step was refused (the ApplicationError type the API maps to an HTTP status)."""
+
+    WRONG_STAGE = "WrongStage"  # 409
+    ALREADY_DONE = "AlreadyDone"  # 409
+    NOT_PERMITTED = "NotPermitted"  # 403
+    INVALID = "InvalidStep"  # 422

@@ -17,7 +17,9 @@ def sign(secret: str, timestamp: int, body: bytes) -> str:
     return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
-def verify(secret: str, timestamp: str, signature: str, body: bytes, now: float, tolerance: int) -> str | None:
+def verify(
+    secret: str, timestamp: str, signature: str, body: bytes, now: float, tolerance: int
+) -> str | None:
     """Why the signature is not acceptable, or None if it is."""
     try:
         ts = int(timestamp)

@@ -1,0 +1,51 @@
+"""The API application: `uvicorn api.main:app` (or `python -m api`)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from temporalio.client import Client
+
+from activities.platform_client import PlatformClient
+from api import errors
+from api.routes import meta, orders, steps, webhooks
+from config import Settings, get_settings
+from db.engine import make_engine
+from temporal_support.client import connect
+
+DESCRIPTION = """
+家政服务数字化平台 — every order is one durable Temporal workflow:
+demand → acceptance → contract → matching → interview → service → billing → evaluation.
+
+Authenticate with `Authorization: Bearer <token>`. Errors are JSON `{"code", "message", "errors"}`:
+404 for what does not exist or you may not see, 409 for a step at the wrong stage or taken twice,
+403 for a step that is not yours, 422 for invalid fields, 503 when a dependency is down (retry).
+"""
+
+
+def create_app(settings: Settings | None = None, temporal: Client | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.settings = settings
+        app.state.engine = make_engine(settings.database_url)
+        app.state.temporal = temporal or await connect(settings)
+        app.state.platforms = PlatformClient(settings)
+        yield
+        await app.state.platforms.aclose()
+        await app.state.engine.dispose()
+
+    app = FastAPI(title="家政服务数字化平台 API", version="1", description=DESCRIPTION, lifespan=lifespan)
+    errors.install(app)
+    for module in (meta, orders, steps, webhooks):
+        app.include_router(module.router)
+    return app
+
+
+def __getattr__(name: str) -> FastAPI:  # `uvicorn api.main:app` builds the app on first use
+    if name == "app":
+        return create_app()
+    raise AttributeError(name)

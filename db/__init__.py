@@ -1,0 +1,1 @@
+"""The platform's database: SQLModel tables, async engine and sessions, seed data."""

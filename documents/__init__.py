@@ -1,0 +1,1 @@
+"""Documents the platform generates: contracts (Jinja2 text → reportlab PDF)."""

@@ -1,0 +1,1 @@
+"""scripts: make run, make demo, and what they share with the tests."""

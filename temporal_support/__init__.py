@@ -1,0 +1,1 @@
+"""How this platform talks to Temporal: the data converter and the client connection."""

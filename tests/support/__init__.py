@@ -1,0 +1,1 @@
+"""Shared test machinery: real servers in threads, the running stack, HTTP helpers."""

@@ -1,0 +1,234 @@
+"""Who may take which step, and when: the update validators of OrderWorkflow, as pure functions.
+
+A refused step raises ApplicationError(type=Refusal.*) with a sentence a person understands; the API maps
+the type to 409/403/422. Nothing here mutates state, so validators stay side-effect free.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import NoReturn
+
+from temporalio.exceptions import ApplicationError
+
+from domain.orders import (
+    Actor,
+    CancelInput,
+    ConfirmFeeListInput,
+    ContractSigned,
+    DeclineInput,
+    InterviewResultInput,
+    OrderView,
+    PaymentEvent,
+    RateInput,
+    Refusal,
+    RejectWorkerInput,
+    Role,
+    Scores,
+    SelectWorkerInput,
+    Stage,
+)
+
+
+@dataclass
+class Inbox:
+    """Steps accepted by update handlers and vendor events, waiting for the run loop to act on them."""
+
+    decision: Actor | None = None
+    declined: DeclineInput | None = None
+    signatures: list[Actor] = field(default_factory=list)
+    contract_event: ContractSigned | None = None
+    choice: SelectWorkerInput | None = None
+    rejection: RejectWorkerInput | None = None
+    staffing_ready: bool = False
+    interview: InterviewResultInput | None = None
+    check_in: Actor | None = None
+    check_out: Actor | None = None
+    fee_confirmation: ConfirmFeeListInput | None = None
+    payment_event: PaymentEvent | None = None
+    rating: RateInput | None = None
+    cancel: CancelInput | None = None
+    seen_events: set[str] = field(default_factory=set)
+
+
+def refuse(kind: Refusal, message: str) -> NoReturn:
+    raise ApplicationError(message, type=kind.value, non_retryable=True)
+
+
+def _stage(view: OrderView, step: str, *stages: Stage) -> None:
+    if view.stage not in stages:
+        refuse(Refusal.WRONG_STAGE, f"'{step}' is not possible while the order is at stage '{view.stage}'")
+
+
+def _not_cancelling(inbox: Inbox) -> None:
+    if inbox.cancel is not None:
+        refuse(Refusal.WRONG_STAGE, "the order is being cancelled")
+
+
+def _customer(view: OrderView, customer_id: str, actor: Actor, step: str) -> None:
+    if not actor.acts_for_customer(customer_id):
+        refuse(Refusal.NOT_PERMITTED, f"only the customer (or a point acting for them) may {step}")
+
+
+def check_decision(view: OrderView, inbox: Inbox, actor: Actor) -> None:
+    _stage(view, "accept or decline", Stage.ACCEPTANCE)
+    _not_cancelling(inbox)
+    if actor.role != Role.AGENCY or actor.party_id != view.offered_agency_id:
+        refuse(Refusal.NOT_PERMITTED, "only the agency the order is offered to may accept or decline it")
+    if inbox.decision is not None or inbox.declined is not None:
+        refuse(Refusal.ALREADY_DONE, "the agency has already answered this offer")
+
+
+def check_decline(view: OrderView, inbox: Inbox, step: DeclineInput) -> None:
+    check_decision(view, inbox, step.actor)
+    if not step.reason.strip():
+        refuse(Refusal.INVALID, "a reason is required to decline an order")
+
+
+def signing_role(view: OrderView, customer_id: str, actor: Actor) -> Role | None:
+    """The contract party ``actor`` signs for, or None if they are not a party."""
+    if actor.acts_for_customer(customer_id):
+        return Role.CUSTOMER
+    if actor.role == Role.AGENCY and actor.party_id == view.agency_id:
+        return Role.AGENCY
+    if actor.role == Role.WORKER and actor.party_id == view.worker_id:
+        return Role.WORKER
+    return None
+
+
+def check_sign(view: OrderView, inbox: Inbox, customer_id: str, actor: Actor) -> None:
+    _stage(view, "sign the contract", Stage.CONTRACT)
+    _not_cancelling(inbox)
+    contract = view.contract
+    if contract is None:
+        refuse(Refusal.WRONG_STAGE, "the contract is still being generated; try again in a moment")
+    party = signing_role(view, customer_id, actor)
+    if party is None or party not in contract.parties:
+        refuse(Refusal.NOT_PERMITTED, "only a party to the contract may sign it")
+    pending = {signing_role(view, customer_id, a) for a in inbox.signatures}
+    if party in contract.signed_by or party in pending:
+        refuse(Refusal.ALREADY_DONE, f"the {party} has already signed this contract")
+
+
+def _choosing(
+    view: OrderView, inbox: Inbox, customer_id: str, actor: Actor, worker_id: str, step: str
+) -> None:
+    _stage(view, step, Stage.MATCHING)
+    _not_cancelling(inbox)
+    _customer(view, customer_id, actor, step)
+    if inbox.choice is not None or inbox.rejection is not None:
+        refuse(Refusal.ALREADY_DONE, "a choice about the proposed workers is already being processed")
+    if worker_id not in view.proposed_worker_ids:
+        refuse(Refusal.INVALID, "that worker is not among the workers proposed for this order")
+
+
+def check_select(view: OrderView, inbox: Inbox, customer_id: str, step: SelectWorkerInput) -> None:
+    _choosing(view, inbox, customer_id, step.actor, step.worker_id, "choose a worker")
+    if step.interview_mode not in ("video", "voice"):
+        refuse(Refusal.INVALID, "interview_mode must be 'video' or 'voice'")
+
+
+def check_reject(view: OrderView, inbox: Inbox, customer_id: str, step: RejectWorkerInput) -> None:
+    _choosing(view, inbox, customer_id, step.actor, step.worker_id, "ask for another worker")
+
+
+def check_staffing(view: OrderView, inbox: Inbox, actor: Actor) -> None:
+    _stage(view, "report new workers", Stage.MATCHING)
+    _not_cancelling(inbox)
+    if actor.role != Role.AGENCY or actor.party_id != view.agency_id:
+        refuse(Refusal.NOT_PERMITTED, "only the order's agency may report new workers")
+    if view.waiting is None or view.waiting.action != "add_workers":
+        refuse(Refusal.WRONG_STAGE, "the order is not waiting for the agency to add workers")
+
+
+def check_interview(view: OrderView, inbox: Inbox, customer_id: str, step: InterviewResultInput) -> None:
+    _stage(view, "record the interview result", Stage.INTERVIEW)
+    _not_cancelling(inbox)
+    _customer(view, customer_id, step.actor, "record the interview result")
+    if inbox.interview is not None:
+        refuse(Refusal.ALREADY_DONE, "the interview result has already been recorded")
+
+
+def _on_site(view: OrderView, customer_id: str, actor: Actor, step: str) -> None:
+    assigned_worker = actor.role == Role.WORKER and actor.party_id == view.worker_id
+    if not (assigned_worker or actor.acts_for_customer(customer_id)):
+        refuse(Refusal.NOT_PERMITTED, f"only the assigned worker or the customer may {step}")
+
+
+def check_check_in(view: OrderView, inbox: Inbox, customer_id: str, actor: Actor) -> None:
+    _stage(view, "check in", Stage.SERVICE)
+    _not_cancelling(inbox)
+    _on_site(view, customer_id, actor, "check in")
+    if inbox.check_in is not None or view.checked_in_at is not None:
+        refuse(Refusal.ALREADY_DONE, "the worker has already checked in")
+
+
+def check_check_out(view: OrderView, inbox: Inbox, customer_id: str, actor: Actor) -> None:
+    _stage(view, "check out", Stage.SERVICE)
+    _not_cancelling(inbox)
+    _on_site(view, customer_id, actor, "check out")
+    if inbox.check_in is None and view.checked_in_at is None:
+        refuse(Refusal.WRONG_STAGE, "the worker has not checked in yet")
+    if inbox.check_out is not None:
+        refuse(Refusal.ALREADY_DONE, "the worker has already checked out")
+
+
+def check_fee_confirmation(
+    view: OrderView, inbox: Inbox, customer_id: str, step: ConfirmFeeListInput
+) -> None:
+    _stage(view, "confirm the fee list", Stage.BILLING)
+    _not_cancelling(inbox)
+    _customer(view, customer_id, step.actor, "confirm the fee list")
+    if view.fee_list is None:
+        refuse(Refusal.WRONG_STAGE, "the fee list is still being prepared; try again in a moment")
+    if view.fee_list.fee_list_id != step.fee_list_id:
+        refuse(Refusal.INVALID, "that is not the current fee list of this order")
+    if view.fee_list.confirmed or inbox.fee_confirmation is not None:
+        refuse(Refusal.ALREADY_DONE, "the fee list has already been confirmed")
+
+
+def _scores_problem(scores: Scores) -> str | None:
+    for name, value in scores.as_dict().items():
+        if not 1 <= value <= 5:
+            return f"score '{name}' must be between 1 and 5"
+    return None
+
+
+def check_rating(view: OrderView, inbox: Inbox, customer_id: str, step: RateInput) -> None:
+    _stage(view, "rate the service", Stage.EVALUATION)
+    _customer(view, customer_id, step.actor, "rate the service")
+    if inbox.rating is not None or view.evaluated:
+        refuse(Refusal.ALREADY_DONE, "this order has already been rated")
+    problem = _scores_problem(step.agency) or _scores_problem(step.worker)
+    if problem:
+        refuse(Refusal.INVALID, problem)
+    if len(step.comment) > 2000:
+        refuse(Refusal.INVALID, "the comment may be at most 2000 characters")
+
+
+_BEFORE_SERVICE = (Stage.DEMAND, Stage.ACCEPTANCE, Stage.CONTRACT, Stage.MATCHING, Stage.INTERVIEW)
+
+
+def check_cancel(view: OrderView, inbox: Inbox, customer_id: str, step: CancelInput) -> None:
+    if view.stage == Stage.CLOSED:
+        refuse(Refusal.WRONG_STAGE, "the order is already closed")
+    if view.stage == Stage.EVALUATION:
+        refuse(Refusal.WRONG_STAGE, "the service is complete and paid; open a dispute instead of cancelling")
+    if inbox.cancel is not None:
+        refuse(Refusal.ALREADY_DONE, "the order is already being cancelled")
+    if not step.reason.strip():
+        refuse(Refusal.INVALID, "a reason is required to cancel an order")
+    actor = step.actor
+    if actor.role == Role.CUSTOMER_SERVICE:
+        return
+    if view.stage not in _BEFORE_SERVICE:
+        refuse(
+            Refusal.NOT_PERMITTED, "once the service has started only customer service may cancel the order"
+        )
+    if actor.acts_for_customer(customer_id):
+        return
+    if actor.role == Role.AGENCY and view.agency_id is not None and actor.party_id == view.agency_id:
+        return
+    if actor.role == Role.AGENCY and actor.party_id == view.offered_agency_id:
+        refuse(Refusal.NOT_PERMITTED, "an agency that has not accepted the order declines it instead")
+    refuse(Refusal.NOT_PERMITTED, "only the customer, the order's agency or customer service may cancel it")
