@@ -1,4 +1,5 @@
-"""Matching (B-7.4.2): hard filters over the agency's workers, their live 安心码, then an explainable score."""
+"""Matching (B-7.4.2): hard filters over the agency's workers and their live 安心码, then an explainable
+score."""
 
 from __future__ import annotations
 

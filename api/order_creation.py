@@ -22,11 +22,12 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
 from api.deps import Principal
-from api.errors import ApiError, field_error
+from api.errors import ApiError, field_error, log
 from api.schemas import DemandCreate
 from config import Settings
 from db.models import Agency, Customer, IdempotencyKey, Order, ServiceItem
 from devdata.market import DISTRICTS
+from domain.catalogue import ServiceCategory, ServiceMode
 from domain.orders import Channel, OrderInput, Role
 from workflows.order import OrderWorkflow, initial_search_attributes, order_workflow_id
 
@@ -148,10 +149,10 @@ async def start_workflow(temporal: Client, settings: Settings, principal: Princi
     inp = OrderInput(
         order_id=order.id,
         customer_id=order.customer_id,
-        category=order.category,  # type: ignore[arg-type]
-        mode=order.mode,
+        category=ServiceCategory(order.category),
+        mode=ServiceMode(order.mode),
         city=order.city,
-        district=order.district,  # type: ignore[arg-type]
+        district=order.district,
         starts_at=order.starts_at,
         created_by=principal.actor(order.customer_id),
         requested_agency_id=order.requested_agency_id,
@@ -171,6 +172,7 @@ async def start_workflow(temporal: Client, settings: Settings, principal: Princi
     except WorkflowAlreadyStartedError:
         pass  # it ran (and finished) already: the replayed request gets the order as it is
     except RPCError as err:
+        log.warning("order %s: workflow not started: %s", order.id, err)
         raise ApiError(
             503,
             "workflow_unavailable",

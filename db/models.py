@@ -141,7 +141,7 @@ class Order(SQLModel, table=True):
 
 
 class OrderAgency(SQLModel, table=True):
-    """Agencies an order was routed to: they may see the order (not the customer's room) while it is theirs."""
+    """Agencies an order was offered to, in the order they are asked."""
 
     __tablename__ = "order_agencies"
     order_id: str = Field(foreign_key="orders.id", primary_key=True, max_length=36)
@@ -257,7 +257,7 @@ class Evaluation(SQLModel, table=True):
 
 
 class WebhookEvent(SQLModel, table=True):
-    """Vendor events already accepted: a repeated delivery of the same event id is acknowledged and dropped."""
+    """Vendor events already accepted: a repeated delivery of the same event id is acknowledged, dropped."""
 
     __tablename__ = "webhook_events"
     event_id: str = Field(primary_key=True, max_length=64)

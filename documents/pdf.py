@@ -22,9 +22,9 @@ FONT = "STSong-Light"
 
 @lru_cache
 def _env() -> Environment:
-    return Environment(
-        loader=FileSystemLoader(ROOT / "templates"), undefined=StrictUndefined, autoescape=False
-    )  # noqa: S701 - plain text, escaped for PDF below
+    # Plain text, not HTML: every line is XML-escaped when laid out as PDF paragraphs.
+    loader = FileSystemLoader(ROOT / "templates")
+    return Environment(loader=loader, undefined=StrictUndefined, autoescape=False)  # noqa: S701
 
 
 def render_text(template: str, context: dict[str, Any]) -> str:

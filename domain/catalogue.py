@@ -1,4 +1,4 @@
-"""The vocabulary of the trade: service categories, modes, skill levels (standard.md, "Facts from the field")."""
+"""The vocabulary of the trade: categories, modes, skill levels (standard.md, "Facts from the field")."""
 
 from __future__ import annotations
 

@@ -126,7 +126,7 @@ class OrderJourney:
         await self.step(self.agency_token, "contract/sign")
         wf = await self.wait_for("choose_worker")
         self.say(
-            f"contract    signed by both parties (PDF sha256 {wf['contract']['signed_document_sha256'][:16]}…)"
+            f"contract    signed by both parties (sha256 {wf['contract']['signed_document_sha256'][:16]}…)"
         )
 
     async def choose_worker(self, interview: bool = True) -> None:

@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 
 from sandbox.app import create_app as create_sandbox
-from tests.support.servers import ServerThread
+from sandbox.testing import ServerThread
 from tests.support.stack import (
     Stack,
     migrated_database,

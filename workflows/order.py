@@ -76,6 +76,7 @@ class OrderWorkflow:
         self._inbox = rules.Inbox()
         self._saga: list[tuple[str, str]] = []  # (compensation, reference), undone in reverse
         self._interview_mode = "video"
+        self._cancel_outcome = Outcome.CANCELLED
 
     # ================================================================ the lifecycle
 
@@ -221,7 +222,7 @@ class OrderWorkflow:
                     self._in.deadlines.staffing,
                     lambda: self._inbox.staffing_ready,
                 ):
-                    raise self._deadline_cancel("no_worker_available")
+                    raise self._deadline_cancel("no_worker_available", Outcome.UNFULFILLED)
                 self._inbox.staffing_ready = False
                 continue
             self._view.proposed_worker_ids = [r.worker_id for r in ranked]
@@ -394,10 +395,11 @@ class OrderWorkflow:
             self._view.compensations_done.append(name)
             await self._record(f"compensated_{name}", SYSTEM_ACTOR)
         self._saga.clear()
-        await self._notify(Role.CUSTOMER, self._in.customer_id, "order_cancelled")
+        template = "order_cancelled" if self._cancel_outcome == Outcome.CANCELLED else "order_unfulfilled"
+        await self._notify(Role.CUSTOMER, self._in.customer_id, template)
         if self._view.agency_id:
-            await self._notify(Role.AGENCY, self._view.agency_id, "order_cancelled")
-        return await self._close(Outcome.CANCELLED, cancel.reason)
+            await self._notify(Role.AGENCY, self._view.agency_id, template)
+        return await self._close(self._cancel_outcome, cancel.reason)
 
     async def _compensate(self, name: str, ref: str) -> None:
         if name == "void_contract":
@@ -431,8 +433,11 @@ class OrderWorkflow:
         )
         self._saga = [(n, r) for n, r in self._saga if (n, r) != ("release_worker", worker_id)]
 
-    def _deadline_cancel(self, reason: str) -> _Cancelled:
-        self._inbox.cancel = self._inbox.cancel or CancelInput(SYSTEM_ACTOR, reason)
+    def _deadline_cancel(self, reason: str, outcome: Outcome = Outcome.CANCELLED) -> _Cancelled:
+        """A deadline passed: undo what was done, as for a cancellation, and close with ``outcome``."""
+        if self._inbox.cancel is None:
+            self._inbox.cancel = CancelInput(SYSTEM_ACTOR, reason)
+            self._cancel_outcome = outcome
         return _Cancelled(reason)
 
     # ================================================================ waiting, recording, notifying

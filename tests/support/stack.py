@@ -25,7 +25,7 @@ from api.main import create_app
 from config import ROOT, Settings
 from db.engine import make_engine, session_scope
 from db.seed import seed_demo_market
-from tests.support.servers import ServerThread
+from sandbox.testing import ServerThread
 from worker import build_worker
 
 PG_SERVER = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -93,12 +93,20 @@ async def start_dev_server() -> WorkflowEnvironment:
 
 
 async def start_time_skipping() -> WorkflowEnvironment:
+    from temporalio.api.enums.v1 import IndexedValueType
+    from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
     from temporalio.contrib.pydantic import pydantic_data_converter
 
-    return await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=binary("temporal-test-server"),
-        data_converter=pydantic_data_converter,
+    from workflows.search_attributes import ALL
+
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=binary("temporal-test-server"), data_converter=pydantic_data_converter
     )
+    keyword = IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD
+    await env.client.operator_service.add_search_attributes(
+        AddSearchAttributesRequest(namespace="default", search_attributes={k.name: keyword for k in ALL})
+    )
+    return env
 
 
 @dataclass

@@ -1,0 +1,1 @@
+"""One router per external platform; mounted by sandbox.app under ``/<platform>/v1``."""

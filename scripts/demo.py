@@ -1,0 +1,75 @@
+"""``python -m scripts.demo`` (what ``make demo`` runs): one order through all eight stages, against a
+running stack (``make run``), printing each stage as it passes.
+
+Environment: API_URL (default http://127.0.0.1:8000), SANDBOX_URL (default http://127.0.0.1:8100),
+PLATFORMS_API_KEY (default from config, as the sandbox's), TEMPORAL_UI_URL (default http://127.0.0.1:8233).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import time
+
+import httpx
+
+from config import get_settings
+from scripts.order_journey import JourneyError, OrderJourney
+
+
+def say(line: str) -> None:
+    print(f"  ✓ {line}", flush=True)
+
+
+async def check_reachable(name: str, url: str) -> str | None:
+    """Why ``url``/healthz is not healthy, or None when it is."""
+    try:
+        async with httpx.AsyncClient(timeout=5.0) as http:
+            response = await http.get(f"{url}/healthz")
+    except httpx.HTTPError as exc:
+        return f"the {name} is not reachable at {url} ({exc.__class__.__name__}: {exc})"
+    if response.status_code != 200 or response.json().get("status") != "ok":
+        return f"the {name} at {url} is not healthy: HTTP {response.status_code} {response.text[:200]}"
+    return None
+
+
+async def main() -> int:
+    settings = get_settings()
+    api_url = os.environ.get("API_URL", "http://127.0.0.1:8000").rstrip("/")
+    sandbox_url = os.environ.get("SANDBOX_URL", "http://127.0.0.1:8100").rstrip("/")
+    ui_url = os.environ.get("TEMPORAL_UI_URL", "http://127.0.0.1:8233").rstrip("/")
+    problems = [await check_reachable("API", api_url), await check_reachable("sandbox", sandbox_url)]
+    if any(problems):
+        for problem in filter(None, problems):
+            print(f"demo: {problem}", file=sys.stderr)
+        print("demo: start the stack first with `make run` (in another terminal)", file=sys.stderr)
+        return 2
+
+    print(f"One order through all eight stages at {api_url}:", flush=True)
+    journey = OrderJourney(api_url, sandbox_url, settings.platforms_api_key, say=say)
+    started = time.monotonic()
+    try:
+        final = await journey.run()
+    except (JourneyError, httpx.HTTPError) as exc:
+        print(f"demo: the order {journey.order_id or ''} did not complete: {exc}", file=sys.stderr)
+        final = {}
+    workflow = f"{ui_url}/namespaces/{settings.temporal_namespace}/workflows/order-{journey.order_id}"
+    if final.get("stage") != "closed" or final.get("outcome", "completed") != "completed":
+        if final:
+            print(f"demo: unexpected final state {final}", file=sys.stderr)
+        if journey.order_id:
+            print(f"demo: its workflow: {workflow}", file=sys.stderr)
+        return 1
+    address = (
+        "" if settings.temporal_address == "127.0.0.1:7233" else f" --address {settings.temporal_address}"
+    )
+    print(f"\nOrder {journey.order_id} completed in {time.monotonic() - started:.1f} s.")
+    print(f"  Its workflow in the Temporal UI: {workflow}")
+    print("  Closed orders, found by their search attribute:")
+    print(f"    .venv/bin/temporal workflow list{address} --query \"OrderStage='closed'\"", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))
