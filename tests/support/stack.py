@@ -74,9 +74,8 @@ async def seed(url: str) -> None:
 
 
 def platform_settings(**overrides: object) -> Settings:
-    return Settings(
-        environment="test", platforms_api_key=API_KEY, platforms_webhook_secret=WEBHOOK_SECRET, **overrides
-    )  # type: ignore[arg-type]
+    base = {"environment": "test", "platforms_api_key": API_KEY, "platforms_webhook_secret": WEBHOOK_SECRET}
+    return Settings.model_validate({**base, **overrides})
 
 
 async def start_dev_server() -> WorkflowEnvironment:

@@ -76,7 +76,8 @@ async def test_worker_choice_deadline_cancels(skip_stack: Stack) -> None:
 async def test_no_eligible_worker_asks_the_agency_then_closes_unfulfilled(skip_stack: Stack) -> None:
     j = journey(skip_stack)
     demand = hourly_demand()
-    demand["requirements"] = {"certificates": ["母婴护理师", "健康证"], "languages": []}  # nobody hourly has both
+    # nobody doing hourly work has both certificates
+    demand["requirements"] = {"certificates": ["母婴护理师", "健康证"], "languages": []}
     await j.post_demand(demand)
     await j.accept()
     await j.wait_for("sign_contract")
