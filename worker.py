@@ -50,7 +50,7 @@ def activities(engine: AsyncEngine, platforms: PlatformClient) -> list[Callable[
         billing.issue_fee_list,
         billing.create_payment,
         billing.mark_paid,
-        billing.refund_payment,
+        billing.withdraw_payment,
         billing.issue_invoice,
         billing.void_invoice,
         Notifications(platforms).notify,

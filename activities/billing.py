@@ -15,7 +15,7 @@ from sqlmodel import select
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.platform_client import PlatformClient
+from activities.platform_client import PlatformClient, refusal_code
 from db.engine import session_scope
 from db.models import Contract, FeeList, Invoice, Order, Payment
 from domain.catalogue import PriceModel
@@ -38,10 +38,9 @@ class PaymentRequest:
 
 
 @dataclass(frozen=True)
-class RefundRequest:
+class WithdrawRequest:
     order_id: str
     payment_id: str  # the payment platform's id
-    amount_fen: int
     reason: str
 
 
@@ -145,24 +144,38 @@ class Billing:
                 fee_list.status = "paid"
 
     @activity.defn
-    async def refund_payment(self, req: RefundRequest) -> int:
-        if req.amount_fen <= 0:
-            return 0
-        await self._platforms.post(
-            f"/payment/v1/payments/{req.payment_id}/refunds",
-            {"amount_fen": req.amount_fen, "reason": req.reason},
-            idempotency_key=f"refund:{req.payment_id}:{req.reason}",
-        )
+    async def withdraw_payment(self, req: WithdrawRequest) -> int:
+        """Undo a payment on cancellation: close it if unpaid (so it can no longer be paid), refund what
+        remains if paid. Returns the total refunded, read back from the payment platform."""
+        path = f"/payment/v1/payments/{req.payment_id}"
+        payment = await self._platforms.get(path)
+        if payment["status"] != "succeeded":
+            try:
+                payment = await self._platforms.post(f"{path}/close")
+            except ApplicationError as err:
+                if refusal_code(err) != "payment_already_paid":
+                    raise
+                payment = await self._platforms.get(path)  # paid meanwhile: refund it below
+        if payment["status"] == "succeeded":
+            remaining = int(payment["amount_fen"]) - int(payment["refunded_fen"])
+            if remaining > 0:
+                await self._platforms.post(
+                    f"{path}/refunds",
+                    {"amount_fen": remaining, "reason": req.reason},
+                    idempotency_key=f"refund:{req.payment_id}:{req.reason}",
+                )
+            payment = await self._platforms.get(path)
+        refunded = int(payment.get("refunded_fen", 0))
         async with session_scope(self._engine) as s:
-            payment = (
+            row = (
                 await s.exec(
                     select(Payment).where(Payment.provider_payment_id == req.payment_id).with_for_update()
                 )
             ).first()
-            if payment is not None and payment.status != "refunded":
-                payment.refunded_fen += req.amount_fen
-                payment.status = "refunded" if payment.refunded_fen >= payment.amount_fen else payment.status
-        return req.amount_fen
+            if row is not None:
+                row.refunded_fen = refunded
+                row.status = "refunded" if refunded else "closed"
+        return refunded
 
     @activity.defn
     async def issue_invoice(self, req: InvoiceRequest) -> str:

@@ -225,7 +225,7 @@ class FeeListView:
 class PaymentView:
     payment_id: str
     amount_fen: int
-    status: str = "pending"  # pending | succeeded | refunded
+    status: str = "pending"  # pending | succeeded | refunded | closed (withdrawn unpaid)
     refunded_fen: int = 0
 
 

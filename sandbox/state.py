@@ -74,7 +74,7 @@ class Payment:
     notify_url: str | None
     pay_url: str
     created_at: datetime = field(default_factory=now)
-    status: str = "pending"  # pending | succeeded | failed
+    status: str = "pending"  # pending | succeeded | failed | closed
     paid_at: datetime | None = None
     refunds: list[Refund] = field(default_factory=list)
 

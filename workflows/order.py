@@ -16,7 +16,7 @@ from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.billing import Billing, FeeListRequest, InvoiceRequest, PaymentRequest, RefundRequest
+    from activities.billing import Billing, FeeListRequest, InvoiceRequest, PaymentRequest, WithdrawRequest
     from activities.contracts import ContractRequest, Contracts, SignatureRequest, SignedContract
     from activities.interviews import Interviews, RoomRequest
     from activities.matching import Matching, RankRequest
@@ -332,7 +332,7 @@ class OrderWorkflow:
             Billing.create_payment, PaymentRequest(self._in.order_id, fee_list.fee_list_id), **VENDOR
         )
         self._view.payment = payment
-        self._saga.append(("refund_payment", payment.payment_id))
+        self._saga.append(("withdraw_payment", payment.payment_id))
         await self._notify(Role.CUSTOMER, self._in.customer_id, "payment_requested")
         if not await self._wait_with_reminder("pay", lambda: payment.status == "succeeded"):
             return False
@@ -397,8 +397,9 @@ class OrderWorkflow:
         self._saga.clear()
         template = "order_cancelled" if self._cancel_outcome == Outcome.CANCELLED else "order_unfulfilled"
         await self._notify(Role.CUSTOMER, self._in.customer_id, template)
-        if self._view.agency_id:
-            await self._notify(Role.AGENCY, self._view.agency_id, template)
+        agency_id = self._view.agency_id or self._view.offered_agency_id
+        if agency_id:
+            await self._notify(Role.AGENCY, agency_id, template)
         return await self._close(self._cancel_outcome, cancel.reason)
 
     async def _compensate(self, name: str, ref: str) -> None:
@@ -408,20 +409,15 @@ class OrderWorkflow:
                 self._view.contract.voided = True
         elif name == "release_worker":
             await self._release(ref, "order_cancelled")
-        elif name == "refund_payment":
+        elif name == "withdraw_payment":
             payment = self._view.payment
-            if payment is not None and payment.status == "succeeded":
-                payment.refunded_fen += await workflow.execute_activity_method(
-                    Billing.refund_payment,
-                    RefundRequest(
-                        self._in.order_id,
-                        payment.payment_id,
-                        payment.amount_fen - payment.refunded_fen,
-                        "order_cancelled",
-                    ),
-                    **VENDOR,
-                )
-                payment.status = "refunded"
+            assert payment is not None
+            payment.refunded_fen = await workflow.execute_activity_method(
+                Billing.withdraw_payment,
+                WithdrawRequest(self._in.order_id, payment.payment_id, "order_cancelled"),
+                **VENDOR,
+            )
+            payment.status = "refunded" if payment.refunded_fen else "closed"
         elif name == "void_invoice":
             await workflow.execute_activity_method(Billing.void_invoice, ref, **VENDOR)
         else:  # pragma: no cover - a programming error, fail the task so it can be fixed and replayed

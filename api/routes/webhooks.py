@@ -14,7 +14,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
-from temporalio.service import RPCError
+from temporalio.service import RPCError, RPCStatusCode
 
 from api.deps import SessionDep, SettingsDep, TemporalDep
 from api.errors import ApiError
@@ -28,7 +28,8 @@ router = APIRouter(prefix="/api/v1/webhooks", tags=["vendor webhooks"])
 
 class WebhookAck(BaseModel):
     received: bool = True
-    duplicate: bool = False
+    duplicate: bool = False  # this event id was accepted before
+    delivered: bool = True  # False: the order is closed, the event was recorded only
 
 
 async def _verified_event(request: Request, secret: str, tolerance: int) -> dict[str, Any]:
@@ -75,6 +76,9 @@ async def _deliver(
     try:
         await temporal.get_workflow_handle(order_workflow_id(order_id)).signal(signal, payload)
     except RPCError as err:
+        if err.status == RPCStatusCode.NOT_FOUND:  # the order is closed: nothing left to tell it
+            await session.commit()
+            return WebhookAck(delivered=False)
         await session.rollback()
         raise ApiError(503, "workflow_unavailable", "event not delivered yet; please retry") from err
     await session.commit()

@@ -95,6 +95,8 @@ async def pay(
 ) -> dict[str, Any]:
     """Simulates the payer paying in the payment app. Paying a paid payment changes nothing."""
     payment = _payment(state, payment_id)
+    if payment.status == "closed":
+        raise ApiError(409, "payment_closed", f"payment {payment_id} was closed by the merchant")
     outcome = body.outcome if body is not None else "succeeded"
     if payment.status == "succeeded" or (payment.status == "failed" and outcome == "failed"):
         return payment_view(payment)
@@ -110,6 +112,17 @@ async def pay(
         payment.status = "succeeded"
         payment.paid_at = now()
         state.webhooks.emit("payment", payment.notify_url, "payment.succeeded", data)
+    return payment_view(payment)
+
+
+@router.post("/payments/{payment_id}/close")
+async def close(payment_id: str, state: State) -> dict[str, Any]:
+    """The merchant withdraws an unpaid payment: it can no longer be paid. Closing twice changes nothing;
+    a paid payment cannot be closed (refund it instead)."""
+    payment = _payment(state, payment_id)
+    if payment.status == "succeeded":
+        raise ApiError(409, "payment_already_paid", f"payment {payment_id} is paid; refund it instead")
+    payment.status = "closed"
     return payment_view(payment)
 
 

@@ -132,3 +132,26 @@ async def test_webhook_is_retried_until_the_receiver_answers_2xx(
     assert stats["events"] == 1
     assert stats["deliveries"] == 1
     assert stats["attempts"] == 3
+
+
+async def test_a_closed_payment_cannot_be_paid_and_a_paid_one_cannot_be_closed(
+    client: httpx.AsyncClient,
+) -> None:
+    async def create(no: str) -> str:
+        response = await client.post(
+            "/payment/v1/payments",
+            json={"merchant_order_no": no, "amount_fen": 1000},
+            headers={"Idempotency-Key": f"close-{no}"},
+        )
+        return str(response.json()["payment_id"])
+
+    unpaid = await create("close-a")
+    assert (await client.post(f"/payment/v1/payments/{unpaid}/close")).json()["status"] == "closed"
+    assert (await client.post(f"/payment/v1/payments/{unpaid}/close")).status_code == 200
+    paying = await client.post(f"/payment/v1/payments/{unpaid}/pay")
+    assert paying.status_code == 409 and paying.json()["code"] == "payment_closed"
+
+    paid = await create("close-b")
+    await client.post(f"/payment/v1/payments/{paid}/pay")
+    closing = await client.post(f"/payment/v1/payments/{paid}/close")
+    assert closing.status_code == 409 and closing.json()["code"] == "payment_already_paid"
