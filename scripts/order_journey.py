@@ -57,6 +57,7 @@ class OrderJourney:
         self.customer_token = f"dev-customer-{customer}"
         self.agency_token = f"dev-agency-{agency}"
         self.agency_id = stable_id("agency", agency)
+        self.customer_id = stable_id("customer", customer)
         self.say, self.timeout = say, timeout
         self.order_id = ""
         self.worker_id = ""

@@ -73,6 +73,8 @@ def _customer(view: OrderView, customer_id: str, actor: Actor, step: str) -> Non
 def check_decision(view: OrderView, inbox: Inbox, actor: Actor) -> None:
     _stage(view, "accept or decline", Stage.ACCEPTANCE)
     _not_cancelling(inbox)
+    if actor.role == Role.AGENCY and view.agency_id is not None and actor.party_id == view.agency_id:
+        refuse(Refusal.ALREADY_DONE, "the agency has already accepted this order")
     if actor.role != Role.AGENCY or actor.party_id != view.offered_agency_id:
         refuse(Refusal.NOT_PERMITTED, "only the agency the order is offered to may accept or decline it")
     if inbox.decision is not None or inbox.declined is not None:
