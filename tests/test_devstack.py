@@ -78,16 +78,18 @@ class DevStack:
         return self.out.read_text(errors="replace")
 
     def wait_ready(self, timeout: float = 60.0) -> None:
+        """Until devstack says everything is ready, and the API answers."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             assert self.proc.poll() is None, f"devstack exited ({self.proc.returncode}):\n{self.output()}"
-            try:
-                if httpx.get(f"{self.api_url}/healthz", timeout=2.0).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
+            if "The platform is running" in self.output():
+                try:
+                    if httpx.get(f"{self.api_url}/healthz", timeout=2.0).status_code == 200:
+                        return
+                except httpx.HTTPError:
+                    pass
             time.sleep(0.3)
-        pytest.fail(f"the API did not answer within {timeout} s:\n{self.output()}")
+        pytest.fail(f"the stack was not ready within {timeout} s:\n{self.output()}")
 
     def interrupt(self, timeout: float = 20.0) -> int:
         self.proc.send_signal(signal.SIGINT)
@@ -146,9 +148,9 @@ def test_devstack_runs_the_demo_and_stops_cleanly(tmp_path: Path) -> None:
         assert "/namespaces/default/workflows/order-" in demo.stdout
         assert "OrderStage='closed'" in demo.stdout
 
-        address = f"127.0.0.1:{env['TEMPORAL_PORT']}"
-        closed = subprocess.run(
-            [TEMPORAL, "workflow", "list", "--address", address, "-o", "json", "--query", "OrderStage='closed'"],
+        address = ["--address", f"127.0.0.1:{env['TEMPORAL_PORT']}"]
+        closed = subprocess.run(  # noqa: S603
+            [TEMPORAL, "workflow", "list", *address, "-o", "json", "--query", "OrderStage='closed'"],
             capture_output=True,
             text=True,
             timeout=20,
