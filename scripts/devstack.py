@@ -46,6 +46,8 @@ class Failed(Exception):
 
 
 def _raise_stop(signum: int, _frame: FrameType | None) -> None:
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_IGN)  # once is enough: a second Ctrl-C does not interrupt the clean-up
     raise Stop(signal.Signals(signum).name)
 
 
@@ -79,11 +81,8 @@ class Child:
     def running(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
 
-    def exit_code(self) -> int | None:
-        return None if self.proc is None else self.proc.poll()
-
     def signal(self, sig: signal.Signals) -> None:
-        if self.proc is not None and self.proc.poll() is None:
+        if self.proc is not None and self.running():
             try:
                 os.killpg(self.proc.pid, sig)
             except ProcessLookupError:
@@ -101,7 +100,7 @@ def port_free(port: int) -> bool:
             s.bind((HOST, port))
         except OSError:
             return False
-    return True
+        return True
 
 
 def http_ok(url: str) -> bool:
@@ -130,8 +129,7 @@ def wait_until(what: str, ready: Callable[[], bool], children: list[Child]) -> N
 
 def check_alive(children: list[Child]) -> None:
     for child in children:
-        code = child.exit_code()
-        if code is not None:
+        if child.proc is not None and (code := child.proc.poll()) is not None:
             raise Failed(f"{child.name} exited with status {code}; the end of {child.log}:\n{child.tail()}")
 
 
@@ -150,11 +148,6 @@ def stop(children: list[Child]) -> None:
             child.proc.wait()
 
 
-def temporal_binary() -> str:
-    found = Path(sys.executable).parent / "temporal"
-    return str(found) if found.exists() else shutil.which("temporal") or "temporal"
-
-
 def main() -> int:
     data_dir = Path(os.environ.get("DATA_DIR", ROOT / ".data")).resolve()
     logs = data_dir / "logs"
@@ -165,9 +158,6 @@ def main() -> int:
         db_url = f"sqlite:///{data_dir / 'jiazheng.db'}"
     api, sandbox = int(os.environ.get("API_PORT", "8000")), int(os.environ.get("SANDBOX_PORT", "8100"))
     tport, ui = int(os.environ.get("TEMPORAL_PORT", "7233")), int(os.environ.get("TEMPORAL_UI_PORT", "8233"))
-    taken = [p for p in (api, sandbox, tport, ui) if not port_free(p)]
-    if taken:
-        raise Failed(f"port(s) {taken} already in use: is the stack already running? (see API_PORT etc.)")
     address, api_url, sandbox_url = f"{HOST}:{tport}", f"http://{HOST}:{api}", f"http://{HOST}:{sandbox}"
     env = {
         **os.environ,
@@ -179,7 +169,8 @@ def main() -> int:
         "SANDBOX_PORT": str(sandbox),
         "PYTHONUNBUFFERED": "1",
     }
-    temporal, py = temporal_binary(), sys.executable
+    py, temporal = sys.executable, str(Path(sys.executable).parent / "temporal")
+    temporal = temporal if Path(temporal).exists() else shutil.which("temporal") or "temporal"
     start_dev = ["start-dev", "--db-filename", str(data_dir / "temporal.db"), "--log-level", "warn"]
     start_dev += ["--ip", HOST, "--port", str(tport), "--ui-port", str(ui), *cli_flags()]
     server = Child("temporal", [temporal, "server", *start_dev], logs / "temporal.log")
@@ -190,6 +181,8 @@ def main() -> int:
         Child("api", [py, "-m", "api"], logs / "api.log"),
     ]
     try:
+        if taken := [p for p in (api, sandbox, tport, ui) if not port_free(p)]:
+            raise Failed(f"port(s) {taken} already in use: is the stack running already? (see API_PORT etc.)")
         server.start(env)  # starts while the database is migrated
         print(f"Migrating and seeding {make_url(db_url).render_as_string(hide_password=True)}", flush=True)
         for argv in ([py, "-m", "alembic", "upgrade", "head"], [py, "-m", "db.seed"]):
@@ -230,7 +223,7 @@ def main() -> int:
         return 1
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(sig, signal.SIG_IGN)  # a second Ctrl-C does not interrupt the clean-up
+            signal.signal(sig, signal.SIG_IGN)
         stop(apps)
         stop([server])
         print("all stopped.", flush=True)
