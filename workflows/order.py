@@ -26,24 +26,15 @@ with workflow.unsafe.imports_passed_through():
         SYSTEM_ACTOR,
         Actor,
         CancelInput,
-        ConfirmFeeListInput,
-        ContractSigned,
-        DeclineInput,
-        InterviewResultInput,
         OrderInput,
         OrderView,
         Outcome,
-        PaymentEvent,
-        PaymentView,
-        RateInput,
-        RejectWorkerInput,
         Role,
-        SelectWorkerInput,
         Stage,
-        StepInput,
         Waiting,
     )
     from workflows import order_rules as rules
+    from workflows.order_handlers import OrderHandlers
     from workflows.policies import DATABASE, NOTIFY, VENDOR
     from workflows.search_attributes import AGENCY_ID, CITY, ORDER_STAGE, SERVICE_CATEGORY
 
@@ -68,7 +59,7 @@ def initial_search_attributes(inp: OrderInput) -> TypedSearchAttributes:
 
 
 @workflow.defn
-class OrderWorkflow:
+class OrderWorkflow(OrderHandlers):
     @workflow.init
     def __init__(self, inp: OrderInput) -> None:
         self._in = inp
@@ -513,132 +504,3 @@ class OrderWorkflow:
             Role.WORKER: self._view.worker_id,
         }
         return ids.get(role) or ""
-
-    # ================================================================ queries, updates, signals
-
-    @workflow.query
-    def state(self) -> OrderView:
-        return self._view
-
-    @workflow.update
-    def accept(self, step: StepInput) -> None:
-        self._inbox.decision = step.actor
-
-    @accept.validator
-    def _v_accept(self, step: StepInput) -> None:
-        rules.check_decision(self._view, self._inbox, step.actor)
-
-    @workflow.update
-    def decline(self, step: DeclineInput) -> None:
-        self._inbox.declined = step
-
-    @decline.validator
-    def _v_decline(self, step: DeclineInput) -> None:
-        rules.check_decline(self._view, self._inbox, step)
-
-    @workflow.update
-    def sign_contract(self, step: StepInput) -> None:
-        self._inbox.signatures.append(step.actor)
-
-    @sign_contract.validator
-    def _v_sign(self, step: StepInput) -> None:
-        rules.check_sign(self._view, self._inbox, self._in.customer_id, step.actor)
-
-    @workflow.update
-    def select_worker(self, step: SelectWorkerInput) -> None:
-        self._inbox.choice = step
-
-    @select_worker.validator
-    def _v_select(self, step: SelectWorkerInput) -> None:
-        rules.check_select(self._view, self._inbox, self._in.customer_id, step)
-
-    @workflow.update
-    def reject_worker(self, step: RejectWorkerInput) -> None:
-        self._inbox.rejection = step
-
-    @reject_worker.validator
-    def _v_reject(self, step: RejectWorkerInput) -> None:
-        rules.check_reject(self._view, self._inbox, self._in.customer_id, step)
-
-    @workflow.update
-    def workers_added(self, step: StepInput) -> None:
-        self._inbox.staffing_ready = True
-
-    @workers_added.validator
-    def _v_workers_added(self, step: StepInput) -> None:
-        rules.check_staffing(self._view, self._inbox, step.actor)
-
-    @workflow.update
-    def record_interview(self, step: InterviewResultInput) -> None:
-        self._inbox.interview = step
-
-    @record_interview.validator
-    def _v_interview(self, step: InterviewResultInput) -> None:
-        rules.check_interview(self._view, self._inbox, self._in.customer_id, step)
-
-    @workflow.update
-    def check_in(self, step: StepInput) -> None:
-        self._inbox.check_in = step.actor
-
-    @check_in.validator
-    def _v_check_in(self, step: StepInput) -> None:
-        rules.check_check_in(self._view, self._inbox, self._in.customer_id, step.actor)
-
-    @workflow.update
-    def check_out(self, step: StepInput) -> None:
-        self._inbox.check_out = step.actor
-
-    @check_out.validator
-    def _v_check_out(self, step: StepInput) -> None:
-        rules.check_check_out(self._view, self._inbox, self._in.customer_id, step.actor)
-
-    @workflow.update
-    def confirm_fee_list(self, step: ConfirmFeeListInput) -> None:
-        self._inbox.fee_confirmation = step
-
-    @confirm_fee_list.validator
-    def _v_confirm_fee_list(self, step: ConfirmFeeListInput) -> None:
-        rules.check_fee_confirmation(self._view, self._inbox, self._in.customer_id, step)
-
-    @workflow.update
-    def rate(self, step: RateInput) -> None:
-        self._inbox.rating = step
-
-    @rate.validator
-    def _v_rate(self, step: RateInput) -> None:
-        rules.check_rating(self._view, self._inbox, self._in.customer_id, step)
-
-    @workflow.update
-    def cancel(self, step: CancelInput) -> None:
-        self._inbox.cancel = step
-
-    @cancel.validator
-    def _v_cancel(self, step: CancelInput) -> None:
-        rules.check_cancel(self._view, self._inbox, self._in.customer_id, step)
-
-    @workflow.signal
-    def contract_signed(self, event: ContractSigned) -> None:
-        contract = self._view.contract
-        if event.event_id in self._inbox.seen_events or contract is None or event.flow_id != contract.flow_id:
-            return  # a repeated delivery, or an event for another flow: nothing to do
-        self._inbox.seen_events.add(event.event_id)
-        self._inbox.contract_event = event
-
-    @workflow.signal
-    def payment_event(self, event: PaymentEvent) -> None:
-        payment: PaymentView | None = self._view.payment
-        if (
-            event.event_id in self._inbox.seen_events
-            or payment is None
-            or event.payment_id != payment.payment_id
-        ):
-            return
-        self._inbox.seen_events.add(event.event_id)
-        if event.kind != "payment.succeeded" or payment.status != "pending":
-            return  # refunds are confirmed synchronously by the refund call; late events change nothing
-        if event.amount_fen != payment.amount_fen:
-            workflow.logger.warning(
-                "payment %s: paid amount differs from the amount requested", event.payment_id
-            )
-            return
-        payment.status = "succeeded"
