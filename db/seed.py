@@ -7,6 +7,7 @@ import hashlib
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from config import get_settings
 from db.engine import session_scope
 from db.models import Agency, Customer, ServiceItem, User, Worker
 from devdata.market import AGENCIES, AGENCY_BY_KEY, CUSTOMERS, DEV_USERS, WORKERS, stable_id
@@ -96,6 +97,8 @@ async def seed_demo_market(session: AsyncSession) -> None:
 
 
 async def _main() -> None:
+    if get_settings().environment == "production":
+        raise SystemExit("refusing to seed development logins and demo records into a production database")
     async with session_scope() as session:
         await seed_demo_market(session)
 
