@@ -50,7 +50,10 @@ async def test_a_key_reused_for_another_demand_is_refused(dev_stack: Stack) -> N
 
 async def test_create_requires_an_idempotency_key_and_a_token(dev_stack: Stack) -> None:
     missing_key = await post(dev_stack, CUSTOMER, hourly_demand())
-    assert missing_key.status_code == 422 and missing_key.json()["errors"][0]["field"] == "header.Idempotency-Key"
+    assert (
+        missing_key.status_code == 422
+        and missing_key.json()["errors"][0]["field"] == "header.Idempotency-Key"
+    )
     anonymous = await post(dev_stack, "", hourly_demand(), str(uuid.uuid4()))
     assert anonymous.status_code == 401 and anonymous.json()["code"] == "unauthenticated"
 
@@ -141,18 +144,29 @@ async def test_each_caller_sees_only_their_orders(dev_stack: Stack) -> None:
     await j.post_demand()
     await j.wait_for("accept_or_decline")
     path = f"/api/v1/orders/{j.order_id}"
-    visible = {"dev-customer-lin-xiaoyu": 200, "dev-agency-anxin": 200, "dev-supervisor": 200,
-               "dev-customer-service": 200, OTHER_CUSTOMER: 404, "dev-agency-linli": 404,
-               "dev-worker-wang-fang": 404, "dev-point-xihu": 404}
+    visible = {
+        "dev-customer-lin-xiaoyu": 200,
+        "dev-agency-anxin": 200,
+        "dev-supervisor": 200,
+        "dev-customer-service": 200,
+        OTHER_CUSTOMER: 404,
+        "dev-agency-linli": 404,
+        "dev-worker-wang-fang": 404,
+        "dev-point-xihu": 404,
+    }
     for token, status in visible.items():
         async with dev_stack.http(token) as http:
             one = await http.get(path)
-            listed = [o["id"] for o in (await http.get("/api/v1/orders", params={"limit": 200})).json()["items"]]
+            listed = [
+                o["id"] for o in (await http.get("/api/v1/orders", params={"limit": 200})).json()["items"]
+            ]
         assert one.status_code == status, token
         assert (j.order_id in listed) == (status == 200), token
     async with dev_stack.http("dev-agency-anxin") as http:
         detail = (await http.get(path)).json()
-    assert "1202" not in detail["address"] and "东部软件园" in detail["address"]  # the room only after matching
+    assert (
+        "1202" not in detail["address"] and "东部软件园" in detail["address"]
+    )  # the room only after matching
     async with dev_stack.http("dev-customer-lin-xiaoyu") as http:
         assert "1202 室" in (await http.get(path)).json()["address"]
     await j.call(j.customer_token, "POST", f"{path}/cancel", {"reason": "测试结束"})

@@ -1,4 +1,4 @@
-"""Vendor webhooks: signatures and timestamps verified, repeated events acknowledged once, no double transition."""
+"""Vendor webhooks: signature and timestamp verified, repeats acknowledged once, no double transition."""
 
 from __future__ import annotations
 
@@ -13,19 +13,27 @@ from tests.support.orders import events, journey
 from tests.support.stack import WEBHOOK_SECRET, Stack
 
 
-async def deliver(stack: Stack, path: str, event: dict[str, Any], *, secret: str = WEBHOOK_SECRET,
-                  at: float | None = None) -> httpx.Response:
+async def deliver(
+    stack: Stack, path: str, event: dict[str, Any], *, secret: str = WEBHOOK_SECRET, at: float | None = None
+) -> httpx.Response:
     body = json.dumps(event).encode()
     ts = int(at if at is not None else time.time())
-    headers = {TIMESTAMP_HEADER: str(ts), SIGNATURE_HEADER: sign(secret, ts, body),
-               "Content-Type": "application/json"}
+    headers = {
+        TIMESTAMP_HEADER: str(ts),
+        SIGNATURE_HEADER: sign(secret, ts, body),
+        "Content-Type": "application/json",
+    }
     async with stack.http() as http:
         return await http.post(f"/api/v1/webhooks/{path}", content=body, headers=headers)
 
 
 def payment_event(event_id: str, payment_id: str, amount_fen: int) -> dict[str, Any]:
-    return {"event_id": event_id, "type": "payment.succeeded", "created_at": "2026-11-28T00:00:00Z",
-            "data": {"payment_id": payment_id, "amount_fen": amount_fen}}
+    return {
+        "event_id": event_id,
+        "type": "payment.succeeded",
+        "created_at": "2026-11-28T00:00:00Z",
+        "data": {"payment_id": payment_id, "amount_fen": amount_fen},
+    }
 
 
 async def test_forged_stale_or_malformed_webhooks_are_refused(dev_stack: Stack) -> None:

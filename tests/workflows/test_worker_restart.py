@@ -27,8 +27,13 @@ class WorkerProcess:
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        self.proc = subprocess.Popen([sys.executable, "worker.py"], cwd=ROOT, env=self.env,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.proc = subprocess.Popen(
+            [sys.executable, "worker.py"],
+            cwd=ROOT,
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
 
     def kill(self) -> None:
         assert self.proc is not None
@@ -46,14 +51,24 @@ def restart_stack(dev_stack: Stack) -> Iterator[tuple[Stack, WorkerProcess]]:
     """An API and a worker *process* on their own task queue, on the dev server of ``dev_stack``."""
     api = ServerThread()
     settings = platform_settings(
-        database_url=dev_stack.settings.database_url, platforms_url=dev_stack.sandbox_url, public_api_url=api.url,
-        task_queue=QUEUE, temporal_address=dev_stack.settings.temporal_address,
+        database_url=dev_stack.settings.database_url,
+        platforms_url=dev_stack.sandbox_url,
+        public_api_url=api.url,
+        task_queue=QUEUE,
+        temporal_address=dev_stack.settings.temporal_address,
     )
     api.start(create_app(settings))
-    env = {**os.environ, "ENVIRONMENT": "test", "DATABASE_URL": settings.database_url,
-           "PLATFORMS_URL": settings.platforms_url, "PLATFORMS_API_KEY": API_KEY,
-           "PLATFORMS_WEBHOOK_SECRET": WEBHOOK_SECRET, "PUBLIC_API_URL": api.url,
-           "TEMPORAL_ADDRESS": settings.temporal_address, "TASK_QUEUE": QUEUE}
+    env = {
+        **os.environ,
+        "ENVIRONMENT": "test",
+        "DATABASE_URL": settings.database_url,
+        "PLATFORMS_URL": settings.platforms_url,
+        "PLATFORMS_API_KEY": API_KEY,
+        "PLATFORMS_WEBHOOK_SECRET": WEBHOOK_SECRET,
+        "PUBLIC_API_URL": api.url,
+        "TEMPORAL_ADDRESS": settings.temporal_address,
+        "TASK_QUEUE": QUEUE,
+    }
     worker = WorkerProcess(env)
     worker.start()
     stack = Stack(dev_stack.env, settings, api.url, dev_stack.sandbox_url, dev_stack.engine)
@@ -64,7 +79,9 @@ def restart_stack(dev_stack: Stack) -> Iterator[tuple[Stack, WorkerProcess]]:
         api.stop()
 
 
-async def test_a_killed_worker_restarted_resumes_the_order(restart_stack: tuple[Stack, WorkerProcess]) -> None:
+async def test_a_killed_worker_restarted_resumes_the_order(
+    restart_stack: tuple[Stack, WorkerProcess],
+) -> None:
     stack, worker = restart_stack
     j = journey(stack)
     await j.post_demand()
