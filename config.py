@@ -10,10 +10,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domain.orders import Deadlines
+from temporal_support.codec import dev_keys
 
 ROOT = Path(__file__).resolve().parent
 DEV_SECRET = "dev-only-change-me"  # noqa: S105 - the sentinel that is refused outside development
@@ -44,6 +45,12 @@ class Settings(BaseSettings):
     # Overrides of the order deadlines in seconds, as JSON: ORDER_DEADLINES='{"acceptance": 600}'.
     order_deadlines: dict[str, int] = {}
 
+    # Temporal payload encryption keys (id -> base64 of 32 bytes) and the active one; old ids stay to decrypt.
+    payload_keys: dict[str, str] = Field(default_factory=dev_keys)
+    payload_key_id: str = "dev"
+    # Origins allowed to call the codec endpoint from a browser (the Temporal UI).
+    codec_cors_origins: list[str] = ["http://127.0.0.1:8233", "http://localhost:8233"]
+
     # Webhooks older or newer than this are refused (replay protection).
     webhook_tolerance_seconds: int = 300
 
@@ -59,6 +66,8 @@ class Settings(BaseSettings):
             for name in ("platforms_api_key", "platforms_webhook_secret"):
                 if getattr(self, name) == DEV_SECRET:
                     raise ValueError(f"{name.upper()} must be set outside development")
+            if self.payload_key_id == "dev" or set(self.payload_keys.values()) & set(dev_keys().values()):
+                raise ValueError("PAYLOAD_KEYS / PAYLOAD_KEY_ID must be set outside development")
             if self.database_url.startswith("sqlite"):
                 raise ValueError("DATABASE_URL must point at PostgreSQL outside development")
         return self

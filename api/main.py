@@ -6,11 +6,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from temporalio.client import Client
 
 from activities.platform_client import PlatformClient
 from api import errors
-from api.routes import meta, orders, steps, webhooks
+from api.routes import codec, meta, orders, steps, webhooks
 from config import Settings, get_settings
 from db.engine import make_engine
 from temporal_support.client import connect
@@ -40,7 +41,14 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None)
 
     app = FastAPI(title="家政服务数字化平台 API", version="1", description=DESCRIPTION, lifespan=lifespan)
     errors.install(app)
-    for module in (meta, orders, steps, webhooks):
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.codec_cors_origins,
+        allow_methods=["POST"],
+        allow_headers=["Authorization", "Content-Type", "X-Namespace"],
+        allow_credentials=True,
+    )
+    for module in (meta, orders, steps, webhooks, codec):
         app.include_router(module.router)
     return app
 

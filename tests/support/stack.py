@@ -26,6 +26,7 @@ from config import ROOT, Settings
 from db.engine import make_engine, session_scope
 from db.seed import seed_demo_market
 from sandbox.testing import ServerThread
+from temporal_support.client import converter
 from worker import build_worker
 
 PG_SERVER = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -79,14 +80,12 @@ def platform_settings(**overrides: object) -> Settings:
 
 
 async def start_dev_server() -> WorkflowEnvironment:
-    from temporalio.contrib.pydantic import pydantic_data_converter
-
     from workflows.search_attributes import ALL
 
     return await WorkflowEnvironment.start_local(
         dev_server_existing_path=binary("temporal"),
         search_attributes=ALL,
-        data_converter=pydantic_data_converter,
+        data_converter=converter(platform_settings()),
         dev_server_log_level="error",
     )
 
@@ -94,12 +93,12 @@ async def start_dev_server() -> WorkflowEnvironment:
 async def start_time_skipping() -> WorkflowEnvironment:
     from temporalio.api.enums.v1 import IndexedValueType
     from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
-    from temporalio.contrib.pydantic import pydantic_data_converter
 
     from workflows.search_attributes import ALL
 
     env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=binary("temporal-test-server"), data_converter=pydantic_data_converter
+        test_server_existing_path=binary("temporal-test-server"),
+        data_converter=converter(platform_settings()),
     )
     keyword = IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD
     await env.client.operator_service.add_search_attributes(

@@ -13,18 +13,18 @@ from pathlib import Path
 
 import pytest
 from temporalio.client import WorkflowHistory
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
+from temporal_support.client import converter
 from tests.support.orders import journey, outcome
-from tests.support.stack import Stack
+from tests.support.stack import Stack, platform_settings
 from workflows.order import OrderWorkflow
 
 HISTORIES = Path(__file__).parent / "histories"
 
 
 def replayer() -> Replayer:
-    return Replayer(workflows=[OrderWorkflow], data_converter=pydantic_data_converter)
+    return Replayer(workflows=[OrderWorkflow], data_converter=converter(platform_settings()))
 
 
 def test_saved_histories_replay_with_the_current_code() -> None:
