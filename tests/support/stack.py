@@ -55,7 +55,7 @@ def migrated_database() -> Iterator[str]:
     url = f"{base}/{name}"
     try:
         subprocess.run(
-            [sys.executable, "-m", "alembic", "upgrade", "head"],
+            [sys.executable, "-m", "alembic", "upgrade", "heads"],
             cwd=ROOT,
             check=True,
             env={**os.environ, "DATABASE_URL": url},
