@@ -18,9 +18,10 @@ install: $(STAMP)
 run: $(STAMP)
 	$(PY) -m scripts.devstack
 
-# One order through all eight stages, against `make run` in another terminal.
+# One order through all eight stages, against `make run` in another terminal
+# (`make demo DEMO_ARGS=--faults`: again with faults switched on at every platform).
 demo: $(STAMP)
-	$(PY) -m scripts.demo
+	$(PY) -m scripts.demo $(DEMO_ARGS)
 
 # Needs PostgreSQL (DATABASE_URL, default postgresql://postgres@127.0.0.1:5432/test); see .ci/run.
 test: $(STAMP)
@@ -34,7 +35,7 @@ lint: $(STAMP)
 # Migrate DATABASE_URL (default: SQLite in .data/) and load the demo market (idempotent).
 migrate: $(STAMP)
 	mkdir -p .data
-	$(PY) -m alembic upgrade head
+	$(PY) -m alembic upgrade heads
 	$(PY) -m db.seed
 
 worker: $(STAMP)

@@ -14,6 +14,7 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domain.orders import Deadlines
+from domain.pii import DEV_INDEX_KEY, dev_pii_keys
 from temporal_support.codec import dev_keys
 
 ROOT = Path(__file__).resolve().parent
@@ -41,6 +42,9 @@ class Settings(BaseSettings):
     platforms_api_key: str = DEV_SECRET
     platforms_webhook_secret: str = DEV_SECRET
     platform_timeout_seconds: float = 10.0
+    # Workers create/update the Temporal Schedules of the platform jobs at start-up (workflows/schedules.py);
+    # never with ENVIRONMENT=test, where tests create them explicitly.
+    schedules_enabled: bool = True
 
     # Overrides of the order deadlines in seconds, as JSON: ORDER_DEADLINES='{"acceptance": 600}'.
     order_deadlines: dict[str, int] = {}
@@ -54,6 +58,14 @@ class Settings(BaseSettings):
     # Webhooks older or newer than this are refused (replay protection).
     webhook_tolerance_seconds: int = 300
 
+    # Personal data at rest (domain/pii.py): AES-256-GCM keys (id -> base64 of 32 bytes), the active one
+    # (old ids decrypt until `python -m db.rotate_pii` re-seals), and the HMAC key of the lookup index.
+    pii_keys: dict[str, str] = Field(default_factory=dev_pii_keys)
+    pii_key_id: str = "dev"
+    pii_index_key: str = DEV_INDEX_KEY
+    # OAuth2 password-flow access tokens live this long.
+    access_token_minutes: int = 8 * 60
+
     def deadlines(self) -> Deadlines:
         return Deadlines(**self.order_deadlines)
 
@@ -62,12 +74,18 @@ class Settings(BaseSettings):
         unknown = set(self.order_deadlines) - set(Deadlines.__dataclass_fields__)
         if unknown:
             raise ValueError(f"ORDER_DEADLINES: unknown deadline(s) {sorted(unknown)}")
+        if self.pii_key_id not in self.pii_keys:
+            raise ValueError(f"PII_KEY_ID {self.pii_key_id!r} is not among PII_KEYS")
         if self.environment == "production":
             for name in ("platforms_api_key", "platforms_webhook_secret"):
                 if getattr(self, name) == DEV_SECRET:
                     raise ValueError(f"{name.upper()} must be set outside development")
             if self.payload_key_id == "dev" or set(self.payload_keys.values()) & set(dev_keys().values()):
                 raise ValueError("PAYLOAD_KEYS / PAYLOAD_KEY_ID must be set outside development")
+            if self.pii_key_id == "dev" or set(self.pii_keys.values()) & set(dev_pii_keys().values()):
+                raise ValueError("PII_KEYS / PII_KEY_ID must be set outside development")
+            if self.pii_index_key == DEV_INDEX_KEY:
+                raise ValueError("PII_INDEX_KEY must be set outside development")
             if self.database_url.startswith("sqlite"):
                 raise ValueError("DATABASE_URL must point at PostgreSQL outside development")
         return self

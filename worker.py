@@ -16,15 +16,22 @@ from temporalio.worker import Worker
 
 from activities.billing import Billing
 from activities.contracts import Contracts
+from activities.data_sharing import DataSharing
+from activities.heartbeat import AutoHeartbeat
 from activities.interviews import Interviews
 from activities.matching import Matching
 from activities.notifications import Notifications
 from activities.order_store import OrderStore
 from activities.platform_client import PlatformClient
+from activities.platform_sync import PlatformSync
+from activities.public_data import PublicData
+from activities.settlement import Settlements
 from config import Settings, get_settings
 from db.engine import make_engine
 from temporal_support.client import connect
 from workflows.order import OrderWorkflow
+from workflows.platform_jobs import AnxinmaSyncWorkflow, PointSyncWorkflow, RegulatorShareWorkflow
+from workflows.schedules import ensure_schedules
 
 WORKFLOWS: Sequence[type] = (OrderWorkflow,)
 
@@ -45,6 +52,7 @@ def activities(engine: AsyncEngine, platforms: PlatformClient) -> list[Callable[
         contracts.sign_contract,
         contracts.confirm_signed,
         contracts.void_contract,
+        contracts.create_annex,
         interviews.open_room,
         interviews.close_room,
         billing.issue_fee_list,
@@ -53,7 +61,31 @@ def activities(engine: AsyncEngine, platforms: PlatformClient) -> list[Callable[
         billing.withdraw_payment,
         billing.issue_invoice,
         billing.void_invoice,
+        billing.issue_cycle_fee_list,
+        billing.open_dispute,
+        billing.resolve_dispute,
+        Settlements(engine, platforms).settle_service,
         Notifications(platforms).notify,
+    ]
+
+
+# The scheduled jobs (workflows/schedules.py) and their activities: platform syncs and data sharing.
+PLATFORM_JOBS: Sequence[type] = (PointSyncWorkflow, AnxinmaSyncWorkflow, RegulatorShareWorkflow)
+
+
+def platform_job_activities(engine: AsyncEngine, platforms: PlatformClient) -> list[Callable[..., Any]]:
+    sync = PlatformSync(engine, platforms)
+    sharing = DataSharing(engine, platforms)
+    return [
+        sync.sync_points_page,
+        sync.sync_codes_page,
+        sync.finish_sync,
+        sync.flag_open_assignments,
+        sync.pending_flags,
+        sync.notify_flag,
+        PublicData(engine, platforms).check_criminal_record,
+        sharing.share_worker_records,
+        sharing.share_statistics,
     ]
 
 
@@ -63,9 +95,10 @@ def build_worker(
     return Worker(
         client,
         task_queue=settings.task_queue,
-        workflows=list(WORKFLOWS),
-        activities=activities(engine, platforms),
+        workflows=[*WORKFLOWS, *PLATFORM_JOBS],
+        activities=[*activities(engine, platforms), *platform_job_activities(engine, platforms)],
         max_concurrent_activities=50,
+        interceptors=[AutoHeartbeat()],  # a killed worker's activities are retried after HEARTBEAT
     )
 
 
@@ -73,6 +106,8 @@ async def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = get_settings()
     client = await connect(settings)
+    if settings.schedules_enabled and settings.environment != "test":  # idempotent: every worker may
+        await ensure_schedules(client, settings.task_queue)
     engine = make_engine(settings.database_url)
     platforms = PlatformClient(settings)
     worker = build_worker(client, settings, engine, platforms)

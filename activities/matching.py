@@ -56,6 +56,9 @@ def hard_filter_problem(worker: Worker, order: Order) -> str | None:
     age = age_on(worker.id_number, order.starts_at.date())
     if not req.get("age_min", 0) <= age <= req.get("age_max", 200):
         return "outside the age range"
+    start, end = service_window(order)
+    if not worker.available_between(start.date(), end.date()):
+        return "unavailable in the period (her calendar)"
     return None
 
 

@@ -17,6 +17,7 @@ class Notice:
     recipient_role: Role
     recipient_id: str
     template: str
+    room_id: str | None = None  # interview notices: the recipient gets their own join link
 
 
 class Notifications:
@@ -26,6 +27,15 @@ class Notifications:
     @activity.defn
     async def notify(self, notice: Notice) -> None:
         info = activity.info()
+        params: dict[str, str] = {}
+        if notice.room_id:
+            room = await self._platforms.get(f"/video/v1/rooms/{notice.room_id}")
+            link = room.get("join_urls", {}).get(notice.recipient_role.value)
+            params = {
+                "room_id": notice.room_id,
+                "mode": str(room.get("mode", "")),
+                "join_url": str(link or ""),
+            }
         await self._platforms.post(
             "/notify/v1/messages",
             {
@@ -33,7 +43,7 @@ class Notifications:
                 "recipient_kind": notice.recipient_role.value,
                 "recipient_ref": notice.recipient_id,
                 "template": notice.template,
-                "params": {},
+                "params": params,
             },
             # one message per scheduled notification, however often the activity is retried
             idempotency_key=f"notify:{info.workflow_id}:{info.workflow_run_id}:{info.activity_id}",

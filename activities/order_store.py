@@ -12,6 +12,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from db.audit import GENESIS, event_hash, hashed_fields
+from db.columns import utcnow
 from db.engine import session_scope
 from db.models import (
     Agency,
@@ -22,7 +23,6 @@ from db.models import (
     ServiceItem,
     Worker,
     WorkerAssignment,
-    utcnow,
 )
 from domain.catalogue import ServiceMode
 from domain.orders import Actor, Outcome, Scores, Stage

@@ -3,10 +3,15 @@
 A 4xx answer is a business refusal: it becomes a non-retryable ApplicationError(type="PlatformRefusal")
 carrying the vendor's code. Anything else (5xx, timeouts, connection errors) raises a retryable
 PlatformUnavailable, and the activity's retry policy tries again with the same idempotency key.
+
+Reads (GET) are retried here first, a couple of times at short intervals: an activity that reads several
+things at once (matching reads every candidate's 安心码) would otherwise fail as a whole whenever any one
+read hits a transient fault. Writes are left to the activity's retry policy.
 """
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
@@ -17,6 +22,10 @@ from config import Settings
 
 class PlatformUnavailable(Exception):
     """A transient failure: retry."""
+
+
+READ_ATTEMPTS = 3
+READ_RETRY_SECONDS = 0.2
 
 
 def refusal_code(err: BaseException) -> str | None:
@@ -68,6 +77,16 @@ class PlatformClient:
         return data
 
     async def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        if method != "GET":
+            return await self._send_once(method, path, **kwargs)
+        for attempt in range(1, READ_ATTEMPTS):
+            try:
+                return await self._send_once(method, path, **kwargs)
+            except PlatformUnavailable:
+                await asyncio.sleep(READ_RETRY_SECONDS * attempt)
+        return await self._send_once(method, path, **kwargs)
+
+    async def _send_once(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         try:
             response = await self._http.request(method, path, **kwargs)
         except httpx.HTTPError as err:  # timeouts, refused connections, broken streams

@@ -11,7 +11,19 @@ from temporalio.client import Client
 
 from activities.platform_client import PlatformClient
 from api import errors
-from api.routes import codec, meta, orders, steps, webhooks
+from api.routes import (
+    agencies,
+    auth,
+    codec,
+    customers,
+    knowledge,
+    meta,
+    money,
+    orders,
+    steps,
+    webhooks,
+    workers,
+)
 from config import Settings, get_settings
 from db.engine import make_engine
 from temporal_support.client import connect
@@ -48,7 +60,19 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None)
         allow_headers=["Authorization", "Content-Type", "X-Namespace"],
         allow_credentials=True,
     )
-    for module in (meta, orders, steps, webhooks, codec):
+    for module in (
+        meta,
+        orders,
+        steps,
+        webhooks,
+        codec,
+        auth,
+        agencies,
+        workers,
+        customers,
+        knowledge,
+        money,
+    ):
         app.include_router(module.router)
     return app
 

@@ -23,9 +23,11 @@ from temporalio.service import RPCError
 
 from api.deps import Principal
 from api.errors import ApiError, field_error, log
+from api.market.people import record_point_action
 from api.schemas import DemandCreate
+from api.scoping import readable
 from config import Settings
-from db.models import Agency, Customer, IdempotencyKey, Order, ServiceItem
+from db.models import Agency, Customer, CustomerAddress, IdempotencyKey, Order, ServiceItem
 from devdata.market import DISTRICTS
 from domain.catalogue import ServiceCategory, ServiceMode
 from domain.orders import Channel, OrderInput, Role
@@ -44,6 +46,7 @@ def request_fingerprint(principal: Principal, demand: DemandCreate) -> str:
 
 
 async def _customer_for(session: AsyncSession, principal: Principal, demand: DemandCreate) -> Customer:
+    """The customer the demand is for: the caller, or (point staff) a customer who consented to the point."""
     if principal.role == Role.CUSTOMER:
         if demand.customer_id not in (None, principal.party_id):
             raise field_error("customer_id", "customers post demands for themselves only")
@@ -54,13 +57,26 @@ async def _customer_for(session: AsyncSession, principal: Principal, demand: Dem
         customer_id = demand.customer_id
     else:
         raise ApiError(403, "forbidden", "only customers and community point staff post demands")
-    customer = await session.get(Customer, customer_id)
+    customer = (await session.exec(readable(principal, Customer).where(Customer.id == customer_id))).first()
     if customer is None:
-        raise field_error("customer_id", "no such customer")
+        raise field_error(
+            "customer_id", "no such customer, or the customer has not consented to this point acting for them"
+        )
     return customer
 
 
-async def _check_agency(session: AsyncSession, demand: DemandCreate) -> None:
+def _address_for(customer: Customer, demand: DemandCreate) -> CustomerAddress:
+    """The address named by the demand (else the customer's first); its district is the order's."""
+    try:
+        address = customer.address(demand.address_id)
+    except LookupError:
+        raise field_error("address_id", "no such address among the customer's addresses") from None
+    if demand.district is not None and demand.district != address.district:
+        raise field_error("district", f"the address is in district {address.district}, not {demand.district}")
+    return address
+
+
+async def _check_agency(session: AsyncSession, demand: DemandCreate, district: str) -> None:
     """Refuse a demand no agency could take, before any workflow starts."""
     query = (
         select(Agency)
@@ -70,7 +86,7 @@ async def _check_agency(session: AsyncSession, demand: DemandCreate) -> None:
             ServiceItem.category == demand.category,
             ServiceItem.mode == demand.mode,
             ServiceItem.published,
-            Agency.city == DISTRICTS[demand.district][0],
+            Agency.city == DISTRICTS[district][0],
         )
     )
     if demand.agency_id:
@@ -78,12 +94,12 @@ async def _check_agency(session: AsyncSession, demand: DemandCreate) -> None:
         if agency is None or not agency.approved:
             raise field_error("agency_id", "no such agency")
         query = query.where(Agency.id == demand.agency_id)
-    agencies = [a for a in (await session.exec(query)).unique().all() if demand.district in a.districts]
+    agencies = [a for a in (await session.exec(query)).unique().all() if district in a.districts]
     if not agencies:
         where = "the chosen agency does not" if demand.agency_id else "no agency on the platform does"
         raise field_error(
             "agency_id" if demand.agency_id else "category",
-            f"{where} offer {demand.category.value} ({demand.mode.value}) in district {demand.district}",
+            f"{where} offer {demand.category.value} ({demand.mode.value}) in district {district}",
         )
 
 
@@ -100,14 +116,16 @@ async def create_order(
     replayed = False
     if existing is None:
         customer = await _customer_for(session, principal, demand)
-        await _check_agency(session, demand)
+        address = _address_for(customer, demand)
+        await _check_agency(session, demand, address.district)
         order = Order(
             id=str(uuid.uuid4()),
             customer_id=customer.id,
+            address_id=address.id,
             category=demand.category,
             mode=demand.mode,
-            city=DISTRICTS[demand.district][0],
-            district=demand.district,
+            city=DISTRICTS[address.district][0],
+            district=address.district,
             starts_at=demand.starts_at,
             hours_per_visit=demand.hours_per_visit,
             months=demand.months,
@@ -121,6 +139,7 @@ async def create_order(
         )
         session.add(order)
         await session.flush()  # the order row first: the key row refers to it
+        await record_point_action(session, principal, customer.id, "post_demand", order.id)
         session.add(
             IdempotencyKey(
                 user_id=principal.user_id, key=idempotency_key, request_sha256=fingerprint, order_id=order.id

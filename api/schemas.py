@@ -34,11 +34,20 @@ class WorkerRequirements(_Body):
 
 
 class DemandCreate(_Body):
-    """B-7.2.3: what the customer wants. The street address is the customer's registered one."""
+    """B-7.2.3: what the customer wants, and where: one of the customer's addresses (the first by default)."""
 
     category: ServiceCategory
     mode: ServiceMode
-    district: str = Field(pattern=r"^\d{6}$", description="administrative code, e.g. 330106 (西湖区)")
+    address_id: str | None = Field(
+        None,
+        max_length=36,
+        description="one of the customer's addresses (GET /api/v1/customers/{id}); default: the first",
+    )
+    district: str | None = Field(
+        None,
+        pattern=r"^\d{6}$",
+        description="administrative code, e.g. 330106 (西湖区); if given, it must be the address's district",
+    )
     starts_at: AwareDatetime = Field(description="when the service starts (ISO 8601 with a time zone)")
     hours_per_visit: int = Field(0, ge=0, le=12, description="hourly mode: hours booked for the visit")
     months: int = Field(0, ge=0, le=24, description="live-in and daytime modes: length of the service")
@@ -52,7 +61,7 @@ class DemandCreate(_Body):
 
     @model_validator(mode="after")
     def _coherent(self) -> Self:
-        if self.district not in DISTRICTS:
+        if self.district is not None and self.district not in DISTRICTS:
             raise ValueError(f"district {self.district} is not served by the platform")
         now = datetime.now(UTC)
         if self.starts_at < now + timedelta(minutes=30):

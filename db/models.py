@@ -5,105 +5,44 @@ Money is integer fen. Times are timezone-aware UTC. Ids are UUID strings.
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
-JSONType = sa.JSON().with_variant(JSONB(), "postgresql")
+from db.columns import json_field as _json
+from db.columns import new_id, utcnow
+from db.columns import tz_field as _tz
 
+# ------------------------------------------------------------------ the market: db/market_models.py
+from db.market_models import (
+    Agency,
+    ApiToken,
+    Customer,
+    CustomerAddress,
+    PointAction,
+    PointConsent,
+    ServiceItem,
+    StoredFile,
+    User,
+    Worker,
+    WorkerMembership,
+)
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def new_id() -> str:
-    return str(uuid.uuid4())
-
-
-def _json(**kw: Any) -> Any:
-    return Field(sa_column=sa.Column(JSONType, nullable=False, **kw))
-
-
-def _tz(nullable: bool = False, **kw: Any) -> Any:
-    return Field(sa_column=sa.Column(sa.DateTime(timezone=True), nullable=nullable, **kw))
-
-
-# ------------------------------------------------------------------ the market (seeded for now)
-
-
-class Agency(SQLModel, table=True):
-    __tablename__ = "agencies"
-    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
-    name: str = Field(max_length=200)
-    credit_code: str = Field(max_length=18, unique=True)
-    employment_model: str = Field(max_length=16)
-    city: str = Field(max_length=6, index=True)
-    districts: list[str] = _json()
-    approved: bool = True
-    created_at: datetime = _tz(default=utcnow)
-
-
-class ServiceItem(SQLModel, table=True):
-    __tablename__ = "service_items"
-    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
-    agency_id: str = Field(foreign_key="agencies.id", index=True, max_length=36)
-    category: str = Field(max_length=32, index=True)
-    mode: str = Field(max_length=16)
-    price_model: str = Field(max_length=16)
-    unit_price_fen: int
-    min_hours: int = 0
-    management_fee_fen: int = 0
-    trial_days: int = 0
-    deposit_fen: int = 0
-    specification: str = Field(default="", sa_column=sa.Column(sa.Text, nullable=False))
-    published: bool = True
-
-
-class Worker(SQLModel, table=True):
-    __tablename__ = "workers"
-    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
-    agency_id: str | None = Field(default=None, foreign_key="agencies.id", index=True, max_length=36)
-    name: str = Field(max_length=50)
-    id_number: str = Field(max_length=18)
-    phone: str = Field(max_length=20)
-    level: str = Field(max_length=16)
-    categories: list[str] = _json()
-    home_district: str = Field(max_length=6)
-    languages: list[str] = _json()
-    live_in: bool = False
-    years_experience: int = 0
-    service_count: int = 0
-    rating_x10: int = 0
-    anxinma_code: str = Field(max_length=32, unique=True)
-    certificates: list[str] = _json()
-    withdrawn: bool = False  # 安心码 red or agency withdrew the worker from matching
-
-
-class Customer(SQLModel, table=True):
-    __tablename__ = "customers"
-    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
-    name: str = Field(max_length=50)
-    id_number: str = Field(max_length=18)
-    phone: str = Field(max_length=20)
-    district: str = Field(max_length=6)
-    street: str = Field(max_length=200)
-    building: str = Field(max_length=100)
-    room: str = Field(max_length=50)
-
-
-class User(SQLModel, table=True):
-    """A login. ``party_id`` is the customer, agency or worker the user acts for."""
-
-    __tablename__ = "users"
-    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
-    token_sha256: str = Field(max_length=64, unique=True)
-    role: str = Field(max_length=32)
-    party_id: str = Field(max_length=64)
-    point_id: str | None = Field(default=None, max_length=64)
+__all__ = [
+    "Agency",
+    "ApiToken",
+    "Customer",
+    "CustomerAddress",
+    "PointAction",
+    "PointConsent",
+    "ServiceItem",
+    "StoredFile",
+    "User",
+    "Worker",
+    "WorkerMembership",
+]
 
 
 # ------------------------------------------------------------------ orders
@@ -126,6 +65,7 @@ class Order(SQLModel, table=True):
     requirements: dict[str, Any] = _json()
     notes: str = Field(default="", sa_column=sa.Column(sa.Text, nullable=False))
     requested_agency_id: str | None = Field(default=None, foreign_key="agencies.id", max_length=36)
+    address_id: str | None = Field(default=None, foreign_key="customer_addresses.id", max_length=36)
     channel: str = Field(max_length=16)
     created_by_user_id: str = Field(max_length=36)
     point_id: str | None = Field(default=None, max_length=64)
@@ -187,59 +127,19 @@ class WorkerAssignment(SQLModel, table=True):
     released_at: datetime | None = _tz(nullable=True)
 
 
-class Contract(SQLModel, table=True):
-    __tablename__ = "contracts"
-    __table_args__ = (sa.UniqueConstraint("order_id", "kind", "version", name="uq_contracts_order_kind_v"),)
-    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
-    order_id: str = Field(foreign_key="orders.id", index=True, max_length=36)
-    kind: str = Field(default="main", max_length=16)  # main | annex
-    version: int = 1
-    parties: list[str] = _json()
-    flow_id: str | None = Field(default=None, max_length=64)
-    document: bytes = Field(sa_column=sa.Column(sa.LargeBinary, nullable=False))
-    document_sha256: str = Field(max_length=64)
-    signed_document: bytes | None = Field(default=None, sa_column=sa.Column(sa.LargeBinary, nullable=True))
-    signed_document_sha256: str | None = Field(default=None, max_length=64)
-    certificate_sha256: str | None = Field(default=None, max_length=64)
-    status: str = Field(default="draft", max_length=16)  # draft | signing | completed | voided
-    terms: dict[str, Any] = _json()
-    created_at: datetime = _tz(default=utcnow)
+# ------------------------------------------------------------------ contract and money: db/money_models.py
 
+from db.money_models import (  # noqa: E402  (re-exported: `from db.models import Contract` keeps working)
+    Contract,
+    Document,
+    FeeDispute,
+    FeeList,
+    Invoice,
+    Payment,
+    Refund,
+)
 
-class FeeList(SQLModel, table=True):
-    __tablename__ = "fee_lists"
-    __table_args__ = (sa.UniqueConstraint("order_id", "cycle", name="uq_fee_lists_order_cycle"),)
-    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
-    order_id: str = Field(foreign_key="orders.id", index=True, max_length=36)
-    cycle: int = 1
-    lines: list[dict[str, Any]] = _json()
-    total_fen: int
-    status: str = Field(default="issued", max_length=16)  # issued | confirmed | paid
-    created_at: datetime = _tz(default=utcnow)
-
-
-class Payment(SQLModel, table=True):
-    __tablename__ = "payments"
-    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
-    order_id: str = Field(foreign_key="orders.id", index=True, max_length=36)
-    fee_list_id: str = Field(foreign_key="fee_lists.id", unique=True, max_length=36)
-    provider_payment_id: str = Field(max_length=64, unique=True)
-    amount_fen: int
-    refunded_fen: int = 0
-    status: str = Field(default="pending", max_length=16)  # pending | succeeded | refunded
-    created_at: datetime = _tz(default=utcnow)
-
-
-class Invoice(SQLModel, table=True):
-    __tablename__ = "invoices"
-    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
-    order_id: str = Field(foreign_key="orders.id", index=True, max_length=36)
-    payment_id: str = Field(foreign_key="payments.id", unique=True, max_length=36)
-    provider_invoice_id: str = Field(max_length=64, unique=True)
-    invoice_no: str = Field(max_length=64)
-    amount_fen: int
-    status: str = Field(default="issued", max_length=16)  # issued | voided
-    created_at: datetime = _tz(default=utcnow)
+__all__ += ["Contract", "Document", "FeeDispute", "FeeList", "Invoice", "Payment", "Refund"]
 
 
 class Evaluation(SQLModel, table=True):

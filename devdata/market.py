@@ -36,8 +36,14 @@ DISTRICTS = {
     "330106": ("330100", "西湖区"),
     "330108": ("330100", "滨江区"),
     "330110": ("330100", "余杭区"),
+    "330109": ("330100", "萧山区"),  # no demo agency serves these two yet: tests register their own there
+    "330113": ("330100", "临平区"),
     "330203": ("330200", "海曙区"),
 }
+
+
+WEEKDAYS_8_TO_18 = {str(d): ["08:00", "18:00"] for d in range(1, 7)}
+DEV_PASSWORD = "dev-password-2026"  # noqa: S105 - every dev login's password (development and tests only)
 
 
 @dataclass(frozen=True)
@@ -51,6 +57,7 @@ class ServiceItemSeed:
     trial_days: int = 0
     deposit_fen: int = 0
     specification: str = ""
+    hours: dict[str, list[str]] = field(default_factory=dict)  # ISO weekday -> [from, to]; {} by arrangement
 
 
 @dataclass(frozen=True)
@@ -62,6 +69,10 @@ class AgencySeed:
     city: str
     districts: tuple[str, ...]
     items: tuple[ServiceItemSeed, ...]
+    address: str = ""
+    phone: str = ""
+    qualifications: tuple[dict[str, str], ...] = ()
+    honours: tuple[dict[str, str | int], ...] = ()
 
     @property
     def id(self) -> str:
@@ -90,6 +101,7 @@ class WorkerSeed:
     insurance_valid_days: int | None = 300
     background: str = "clear"
     certificates: tuple[str, ...] = field(default=())
+    trainings: tuple[dict[str, str | int | bool], ...] = ()
 
     @property
     def id(self) -> str:
@@ -106,10 +118,17 @@ class CustomerSeed:
     street: str
     building: str
     room: str
+    # more addresses: (label, district, street, building, room)
+    more_addresses: tuple[tuple[str, str, str, str, str], ...] = ()
+    points: tuple[str, ...] = ()  # 浙里好家政 points the customer lets act for them
 
     @property
     def id(self) -> str:
         return stable_id("customer", self.key)
+
+    @property
+    def address_id(self) -> str:
+        return stable_id("address", f"{self.key}:0")
 
 
 _SPEC_HOURLY = "按SB/T 10643执行：居室清洁、厨卫清洁、衣物洗涤整理；服务员自带清洁工具，不含高空作业。"
@@ -127,6 +146,18 @@ AGENCIES: tuple[AgencySeed, ...] = (
         employment_model=EmploymentModel.EMPLOYEE,
         city="330100",
         districts=("330102", "330105", "330106"),
+        address="杭州市西湖区文二路 120 号",
+        phone="0571-88001234",
+        qualifications=(
+            {"name": "家政服务机构备案", "number": "HZJZ-2021-0106", "issuer": "杭州市商务局"},
+            {
+                "name": "母婴护理服务资质",
+                "number": "HZMY-2023-018",
+                "issuer": "杭州市家庭服务业协会",
+                "valid_until": "2028-12-31",
+            },
+        ),
+        honours=({"title": "杭州市家政服务示范企业", "issuer": "杭州市商务局", "year": 2024},),
         items=(
             ServiceItemSeed(
                 ServiceCategory.HOURLY,
@@ -135,6 +166,7 @@ AGENCIES: tuple[AgencySeed, ...] = (
                 4500,
                 min_hours=4,
                 specification=_SPEC_HOURLY,
+                hours=WEEKDAYS_8_TO_18,
             ),
             ServiceItemSeed(
                 ServiceCategory.CLEANING,
@@ -386,6 +418,8 @@ CUSTOMERS: tuple[CustomerSeed, ...] = (
         "文三路 90 号",
         "东部软件园 3 幢",
         "1202 室",
+        more_addresses=(("父母家", "330102", "清泰街 300 号", "清河坊小区 6 幢", "402 室"),),
+        points=("xihu-wensan",),
     ),
     CustomerSeed(
         "he-jianguo",
@@ -414,23 +448,31 @@ AGENCY_BY_KEY = {a.key: a for a in AGENCIES}
 
 @dataclass(frozen=True)
 class DevUser:
-    """A development login: the bearer token is the user's key, accepted only outside production."""
+    """A development login: the bearer token is the user's key, accepted only outside production. The same
+    user logs in with the username (the token without ``dev-``) and DEV_PASSWORD (OAuth2 password flow)."""
 
     token: str
     role: str
-    party_kind: str  # customer | agency | worker | platform
+    party_kind: str  # customer | agency | worker | point | platform
     party_key: str
+    staff_ref: str | None = None  # point staff: their 浙里好家政 staff id
 
     @property
     def user_id(self) -> str:
         return stable_id("user", self.token)
+
+    @property
+    def username(self) -> str:
+        return self.token.removeprefix("dev-")
 
 
 DEV_USERS: tuple[DevUser, ...] = (
     *(DevUser(f"dev-customer-{c.key}", "customer", "customer", c.key) for c in CUSTOMERS),
     *(DevUser(f"dev-agency-{a.key}", "agency", "agency", a.key) for a in AGENCIES),
     *(DevUser(f"dev-worker-{w.key}", "worker", "worker", w.key) for w in WORKERS),
-    DevUser("dev-point-xihu", "point_staff", "point", "xihu-wensan"),
+    DevUser("dev-point-xihu", "point_staff", "point", "xihu-wensan", staff_ref="xihu-wensan-01"),
+    DevUser("dev-point-hubin", "point_staff", "point", "shangcheng-hubin", staff_ref="shangcheng-hubin-01"),
     DevUser("dev-customer-service", "customer_service", "platform", "platform"),
     DevUser("dev-supervisor", "supervisor", "platform", "platform"),
+    DevUser("dev-admin", "admin", "platform", "platform"),
 )

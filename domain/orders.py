@@ -99,6 +99,7 @@ class OrderInput:
     created_by: Actor
     requested_agency_id: str | None = None
     deadlines: Deadlines = field(default_factory=Deadlines)
+    resume: Resume | None = None  # set when a cycle-billed order continues as new at a cycle boundary
 
 
 # ---------------------------------------------------------------- human steps (updates)
@@ -180,6 +181,57 @@ class CancelInput:
     reason: str
 
 
+@dataclass(frozen=True)
+class DisputeFeeListInput:
+    """The customer disputes a fee list: payment is held and a customer-service case opens."""
+
+    actor: Actor
+    fee_list_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ResolveDisputeInput:
+    """Customer service closes the case: ``adjustment_fen`` is taken off the list (0: the list stands)."""
+
+    actor: Actor
+    fee_list_id: str
+    adjustment_fen: int
+    note: str
+
+
+@dataclass(frozen=True)
+class ReplacementInput:
+    """The customer asks for another worker; the agency has 3 days; the gap is not billed."""
+
+    actor: Actor
+    reason: str
+
+
+@dataclass(frozen=True)
+class PauseInput:
+    actor: Actor
+    days: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class TerminateInput:
+    """The customer ends a cycle-billed order early: unserved fees and the deposit are refunded."""
+
+    actor: Actor
+    reason: str
+
+
+@dataclass(frozen=True)
+class OvertimeInput:
+    """The agency (or the worker) records rest days the customer asked the worker to work."""
+
+    actor: Actor
+    days: int
+    note: str = ""
+
+
 # ---------------------------------------------------------------- vendor events (signals)
 
 
@@ -212,6 +264,20 @@ class ContractView:
     completed: bool = False
     signed_document_sha256: str | None = None
     voided: bool = False
+    price_model: str = ""  # the service item's price model (empty in orders made before it was kept)
+    three_party: bool = False  # 中介制: the worker is a party, named in the assignment annex
+    months: int = 0  # cycle-billed orders: how many cycles (months, or 26-day cycles for 月嫂)
+
+
+@dataclass
+class AnnexView:
+    """An assignment annex: names the worker; a new one at each replacement."""
+
+    number: int
+    worker_id: str
+    contract_id: str
+    document_sha256: str
+    signed_document_sha256: str | None = None
 
 
 @dataclass
@@ -219,6 +285,57 @@ class FeeListView:
     fee_list_id: str
     total_fen: int
     confirmed: bool = False
+    cycle: int = 1
+    kind: str = "service"  # service (one visit) | cycle | settlement
+    disputed: bool = False
+    disputes: int = 0
+
+
+@dataclass
+class Interval:
+    """Days not billed: ``gap`` (no worker, during a replacement) or ``pause``; open while ``end`` is None."""
+
+    kind: str
+    start: datetime
+    end: datetime | None = None
+
+
+@dataclass
+class SettlementView:
+    fee_list_id: str
+    net_fen: int  # negative: money back to the customer
+    service_refund_fen: int
+    deposit_refund_fen: int
+    amount_due_fen: int
+    refunded_fen: int = 0
+
+
+@dataclass
+class ServiceView:
+    """A cycle-billed (live-in, daytime, 月嫂) order in service: its cycles and what is not billed."""
+
+    price_model: str
+    cycles_total: int
+    cycle: int = 0
+    service_started_at: datetime | None = None
+    period_start: datetime | None = None
+    period_end: datetime | None = None
+    intervals: list[Interval] = field(default_factory=list)  # of the current cycle
+    previous_gap_days: int = 0  # what the previous cycle leaves to credit on this cycle's list
+    previous_pause_days: int = 0
+    previous_overtime_days: int = 0
+    previous_cycle_days: int = 0
+    overtime_days: int = 0  # rest days worked in the current cycle
+    paused_until: datetime | None = None
+    replacing: bool = False
+    replacements: int = 0
+    terminated_at: datetime | None = None
+    termination_reason: str | None = None
+    settlement: SettlementView | None = None
+    paid_cycles: list[int] = field(default_factory=list)
+    invoices: list[str] = field(default_factory=list)
+    runs: int = 1  # workflow runs so far (the order continues as new at each cycle)
+    max_history_length: int = 0  # the longest history of any run so far
 
 
 @dataclass
@@ -267,6 +384,17 @@ class OrderView:
     cancelled_at_stage: Stage | None = None
     compensations_done: list[str] = field(default_factory=list)
     events: int = 0  # transitions recorded so far (the audit log's length)
+    annexes: list[AnnexView] = field(default_factory=list)
+    service: ServiceView | None = None  # cycle-billed orders only
+    dispute_open: bool = False  # a fee-list dispute waits for customer service
+
+
+@dataclass
+class Resume:
+    """What a cycle-billed order carries into its next run (continue-as-new): its view and saga."""
+
+    view: OrderView
+    saga: list[list[str]] = field(default_factory=list)
 
 
 class Refusal(StrEnum):

@@ -6,7 +6,8 @@ from alembic import context
 from sqlalchemy import create_engine, pool
 from sqlmodel import SQLModel
 
-import db.models  # noqa: F401  (registers the tables)
+import db.models
+import db.platform_models  # noqa: F401  (the external-platform integrations' tables)
 from config import get_settings
 from db.engine import sync_url
 

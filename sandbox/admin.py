@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body
@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from sandbox.deps import State
 from sandbox.faults import parse_faults
 from sandbox.platforms.anxinma import code_view
-from sandbox.seed import AnxinmaCode
+from sandbox.seed import TIMELINE, AnxinmaCode
 from sandbox.state import SandboxState, now
 
 router = APIRouter(tags=["admin"])
@@ -77,7 +77,12 @@ def stats(state: SandboxState) -> dict[str, Any]:
             "by_reference": _count(r.reference for r in rooms),
         },
         "notify": {"messages": len(messages), "by_ref": _count(m.ref for m in messages)},
-        "public-data": {"criminal_record_checks": len(state.checks)},
+        "public-data": {
+            "criminal_record_checks": len(state.checks),
+            "social_insurance_queries": state.public_queries.get("social_insurance", 0),
+            "training_records_queries": state.public_queries.get("training_records", 0),
+            "civil_affairs_queries": state.public_queries.get("civil_affairs", 0),
+        },
         "identity": {"verifications": state.identity_verifications},
         "regulator": {
             "worker_record_batches": len(state.worker_record_batches),
@@ -86,6 +91,7 @@ def stats(state: SandboxState) -> dict[str, Any]:
             "statistics_by_period": _count(s.period for s in state.statistics.values()),
         },
         "webhooks": state.webhooks.stats(),
+        "faults": state.faults.counts(),
         "idempotency_keys": len(state.idempotency),
     }
 
@@ -114,12 +120,14 @@ class CodeFacts(BaseModel):
     insurance_valid_until: date | None = None
     background: Literal["clear", "record", "pending"] = "clear"
     worker_key: str = ""
+    flexible_employment_code: str | None = Field(None, max_length=32)
 
 
 @router.put("/anxinma/codes/{code}")
 async def put_code(code: str, body: CodeFacts, state: State) -> dict[str, Any]:
     """Create or replace a 安心码 (e.g. turn a worker red mid-order); ``/admin/reset`` restores the seed."""
     value = code.strip().upper()
+    state.current_codes()  # due timeline changes first, so they do not overwrite this one later today
     state.codes[value] = AnxinmaCode(
         code=value,
         worker_key=body.worker_key,
@@ -129,5 +137,43 @@ async def put_code(code: str, body: CodeFacts, state: State) -> dict[str, Any]:
         insurance_valid_until=body.insurance_valid_until,
         background=body.background,
         updated_at=now(),
+        flexible_employment_code=body.flexible_employment_code,
     )
     return code_view(state.codes[value], state.today())
+
+
+class Clock(BaseModel):
+    offset_days: int = Field(ge=0, le=3650, description="days added to the real date")
+
+
+def clock_view(state: SandboxState) -> dict[str, Any]:
+    due = [
+        {
+            "day": c.day,
+            "date": (state.seed.today + timedelta(days=c.day)).isoformat(),
+            "code": c.code,
+            "note": c.note,
+        }
+        for c in TIMELINE
+    ]
+    return {
+        "today": state.today().isoformat(),
+        "offset_days": state.clock_offset_days,
+        "seed_day": state.seed.today.isoformat(),
+        "timeline": due,
+        "applied": sorted(state.timeline_applied),
+    }
+
+
+@router.get("/clock")
+async def get_clock(state: State) -> dict[str, Any]:
+    """The sandbox's day and the seeded timeline of 安心码 changes."""
+    return clock_view(state)
+
+
+@router.put("/clock")
+async def put_clock(body: Clock, state: State) -> dict[str, Any]:
+    """Move the sandbox's day on: validity dates expire, timeline changes fall due (reset restores it)."""
+    state.clock_offset_days = body.offset_days
+    state.current_codes()
+    return clock_view(state)

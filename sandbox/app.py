@@ -5,13 +5,14 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI
 
 from config import Settings, get_settings
 from sandbox import admin
 from sandbox.deps import require_api_key
-from sandbox.errors import install_error_handlers
+from sandbox.errors import ApiError, install_error_handlers
 from sandbox.faults import FaultMiddleware, faults_from_env
 from sandbox.platforms import (
     anxinma,
@@ -41,6 +42,14 @@ PLATFORM_ROUTERS: tuple[tuple[str, APIRouter], ...] = (
 )
 
 
+def platform_document(document: dict[str, Any], platform: str) -> dict[str, Any]:
+    """The sandbox's OpenAPI document cut down to one platform's paths (the schemas are all kept)."""
+    prefix = f"/{platform}/v1/"
+    paths = {path: item for path, item in document.get("paths", {}).items() if path.startswith(prefix)}
+    info = {**document.get("info", {}), "title": f"{platform} (sandbox)"}
+    return {**document, "info": info, "paths": paths, "servers": [{"url": "/"}]}
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """A fresh sandbox with its own state; faults start from ``SANDBOX_FAULTS`` if set."""
     state = SandboxState(settings or get_settings(), faults=faults_from_env(os.environ.get("SANDBOX_FAULTS")))
@@ -62,10 +71,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     auth = [Depends(require_api_key)]
     for name, router in PLATFORM_ROUTERS:
         app.include_router(router, prefix=f"/{name}/v1", dependencies=auth)
+    app.include_router(video.public_router, prefix="/video/v1")  # join links carry their own token
     app.include_router(admin.router, prefix="/admin", dependencies=auth)
 
     @app.get("/healthz", tags=["admin"])
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
+
+    @app.get("/openapi/{platform}.json", tags=["admin"], summary="One platform's own OpenAPI document")
+    async def platform_openapi(platform: str) -> dict[str, Any]:
+        if platform not in dict(PLATFORM_ROUTERS):
+            raise ApiError(404, "unknown_platform", f"no platform {platform!r}")
+        return platform_document(app.openapi(), platform)
 
     return app

@@ -2,6 +2,9 @@
 
 Dates are offsets from the day the seed is built, so the seeded workers keep their colours whenever it runs:
 王芳 (wang-fang) is green, 陈丽 (chen-li) yellow (health exam expired) and 赵红 (zhao-hong) red (record).
+Codes also change over time (``TIMELINE``): on given days after the seed day, facts change as they do on the
+real platform (an exam renewed, a police record reported, an insurance lapsing), so a sync sees changes —
+whether real days pass or the sandbox clock is moved on (``PUT /admin/clock``).
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from devdata.market import AGENCY_BY_KEY, CITY_NAMES, CUSTOMERS, DISTRICTS, WORKERS
+from domain.catalogue import EmploymentModel
 
 GREEN = "green"
 YELLOW = "yellow"
@@ -27,6 +31,41 @@ class AnxinmaCode:
     insurance_valid_until: date | None
     background: str  # clear | record | pending
     updated_at: datetime
+    flexible_employment_code: str | None = None  # 灵活就业码, for workers not employed by their agency
+
+
+@dataclass(frozen=True)
+class CodeChange:
+    """``day`` days after the seed day, the facts of ``code`` change (dates: offsets from the seed day)."""
+
+    day: int
+    code: str
+    note: str
+    background: str | None = None
+    exam_valid_days: int | None = None
+    insurance_valid_days: int | None = None
+
+    def apply(self, code: AnxinmaCode, seed_day: date) -> AnxinmaCode:
+        changed = dict(code.__dict__)
+        if self.background is not None:
+            changed["background"] = self.background
+        if self.exam_valid_days is not None:
+            changed["health_exam_valid_until"] = seed_day + timedelta(days=self.exam_valid_days)
+        if self.insurance_valid_days is not None:
+            changed["insurance_valid_until"] = seed_day + timedelta(days=self.insurance_valid_days)
+        changed["updated_at"] = datetime.combine(
+            seed_day + timedelta(days=self.day), datetime.min.time(), tzinfo=UTC
+        )
+        return AnxinmaCode(**changed)
+
+
+TIMELINE: tuple[CodeChange, ...] = (
+    CodeChange(3, "AXM3301060004", "陈丽 renews her health exam: yellow → green", exam_valid_days=368),
+    CodeChange(10, "AXM3301080006", "刘艳: a police record is reported: green → red", background="record"),
+    CodeChange(
+        20, "AXM3301050002", "李秀英's liability insurance lapses: green → yellow", insurance_valid_days=19
+    ),
+)
 
 
 def colour(code: AnxinmaCode, today: date) -> str:
@@ -185,6 +224,8 @@ def build_seed(today: date | None = None) -> Seed:
     codes: dict[str, AnxinmaCode] = {}
     register: dict[str, Person] = {}
     for w in WORKERS:
+        agency = AGENCY_BY_KEY[w.agency_key]
+        flexible = agency.employment_model == EmploymentModel.BROKER
         codes[w.anxinma_code] = AnxinmaCode(
             code=w.anxinma_code,
             worker_key=w.key,
@@ -194,6 +235,7 @@ def build_seed(today: date | None = None) -> Seed:
             insurance_valid_until=_offset(day, w.insurance_valid_days),
             background=w.background,
             updated_at=stamp,
+            flexible_employment_code=f"LJ{w.anxinma_code[3:]}" if flexible else None,
         )
         register[w.id_number] = Person(w.id_number, w.name, "worker", w.key, w.background)
     for c in CUSTOMERS:

@@ -8,13 +8,13 @@ from __future__ import annotations
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from config import Settings
 from sandbox.faults import FaultConfig, Faults
 from sandbox.idempotency import IdempotencyStore
-from sandbox.seed import AnxinmaCode, build_seed
+from sandbox.seed import TIMELINE, AnxinmaCode, build_seed
 from sandbox.webhooks import WebhookDispatcher
 
 
@@ -104,9 +104,12 @@ class Room:
     participants: list[str]
     scheduled_at: datetime | None
     join_urls: dict[str, str]
+    join_tokens: dict[str, str] = field(default_factory=dict)
+    joined: dict[str, datetime] = field(default_factory=dict)
     created_at: datetime = field(default_factory=now)
     status: str = "open"  # open | closed
     closed_at: datetime | None = None
+    outcome: str | None = None  # held | no_show, once closed
 
 
 @dataclass
@@ -140,6 +143,15 @@ class WorkerRecordBatch:
 
 
 @dataclass
+class SharedRecord:
+    """The regulator's current record for one worker_ref, and the batch that brought it."""
+
+    record: dict[str, Any]
+    batch_id: str
+    received_at: datetime
+
+
+@dataclass
 class StatisticsReport:
     report_id: str
     period: str
@@ -168,14 +180,20 @@ class SandboxState:
         self.messages: dict[str, Message] = {}
         self.checks: dict[str, CriminalRecordCheck] = {}
         self.worker_record_batches: dict[str, WorkerRecordBatch] = {}
-        self.worker_records: dict[str, dict[str, Any]] = {}
+        self.worker_records: dict[str, SharedRecord] = {}
         self.statistics: dict[str, StatisticsReport] = {}
         self.identity_verifications = 0
+        self.public_queries: dict[str, int] = {}
         self.invoice_seq = 0
+        self.clock_offset_days = 0
+        self.timeline_applied: set[int] = set()
         self.reset_objects()
 
     def reset_objects(self) -> None:
         self.codes = dict(self.seed.codes)
+        self.clock_offset_days = 0
+        self.timeline_applied = set()
+        self.public_queries = {}
         for store in (
             self.flows,
             self.payments,
@@ -198,6 +216,20 @@ class SandboxState:
         self.idempotency.reset()
         self.webhooks.reset()
         self.faults.clear()
+        self.faults.reset_counts()
 
     def today(self) -> date:
-        return date.today()
+        """The sandbox's day: the real one, moved on by ``PUT /admin/clock``."""
+        return date.today() + timedelta(days=self.clock_offset_days)
+
+    def current_codes(self) -> dict[str, AnxinmaCode]:
+        """The 安心码 codes as of today: the changes of the seed's timeline that are due are applied first."""
+        today = self.today()
+        for i, change in enumerate(TIMELINE):
+            if i in self.timeline_applied or self.seed.today + timedelta(days=change.day) > today:
+                continue
+            self.timeline_applied.add(i)
+            code = self.codes.get(change.code)
+            if code is not None:
+                self.codes[change.code] = change.apply(code, self.seed.today)
+        return self.codes

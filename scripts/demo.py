@@ -3,6 +3,10 @@ running stack (``make run``), printing each stage as it passes.
 
 Environment: API_URL (default http://127.0.0.1:8000), SANDBOX_URL (default http://127.0.0.1:8100),
 PLATFORMS_API_KEY (default from config, as the sandbox's), TEMPORAL_UI_URL (default http://127.0.0.1:8233).
+
+``--faults`` (``make demo DEMO_ARGS=--faults``): switch on faults at every platform of the sandbox for the
+journey (scripts/patient_journey.py: 30 % errors, timeouts, duplicated and reordered webhooks) and clear
+them afterwards; the order must complete all the same.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import httpx
 
 from config import get_settings
 from scripts.order_journey import JourneyError, OrderJourney
+from scripts.patient_journey import PatientJourney, demo_faults, switch_faults
 
 
 def say(line: str) -> None:
@@ -46,14 +51,26 @@ async def main() -> int:
         print("demo: start the stack first with `make run` (in another terminal)", file=sys.stderr)
         return 2
 
+    faults, before = "--faults" in sys.argv[1:], {}
     print(f"One order through all eight stages at {api_url}:", flush=True)
     journey = OrderJourney(api_url, sandbox_url, settings.platforms_api_key, say=say)
+    if faults:
+        journey = PatientJourney(api_url, sandbox_url, settings.platforms_api_key, say=say, timeout=300.0)
+        before = await switch_faults(
+            sandbox_url, settings.platforms_api_key, demo_faults(settings.platform_timeout_seconds)
+        )
+        print(f"  (faults on at every platform: {demo_faults(settings.platform_timeout_seconds)['*']})")
     started = time.monotonic()
     try:
         final = await journey.run()
     except (JourneyError, httpx.HTTPError) as exc:
         print(f"demo: the order {journey.order_id or ''} did not complete: {exc}", file=sys.stderr)
         final = {}
+    finally:
+        if faults:
+            after = await switch_faults(sandbox_url, settings.platforms_api_key, {})
+            injected = sum(after.get(k, 0) - before.get(k, 0) for k in ("errors", "timeouts"))
+            print(f"  (faults off; {injected} injected errors and timeouts survived)", flush=True)
     workflow = f"{ui_url}/namespaces/{settings.temporal_namespace}/workflows/order-{journey.order_id}"
     if final.get("stage") != "closed" or final.get("outcome", "completed") != "completed":
         if final:
@@ -67,7 +84,13 @@ async def main() -> int:
     print(f"\nOrder {journey.order_id} completed in {time.monotonic() - started:.1f} s.")
     print(f"  Its workflow in the Temporal UI: {workflow}")
     print("  Closed orders, found by their search attribute:")
-    print(f"    .venv/bin/temporal workflow list{address} --query \"OrderStage='closed'\"", flush=True)
+    print(f"    .venv/bin/temporal workflow list{address} --query \"OrderStage='closed'\"")
+    print("  Its history, decrypted by the API's codec endpoint (supervisors and customer service only):")
+    print(
+        f"    .venv/bin/temporal workflow show{address} --workflow-id order-{journey.order_id} "
+        f"--codec-endpoint {api_url}/codec --codec-auth 'Bearer dev-supervisor'",
+        flush=True,
+    )
     return 0
 
 

@@ -169,6 +169,8 @@ def main() -> int:
         "SANDBOX_PORT": str(sandbox),
         "PYTHONUNBUFFERED": "1",
     }
+    ui_url = f"http://{HOST}:{ui}"  # the Temporal UI may call the API's codec endpoint
+    env.setdefault("CODEC_CORS_ORIGINS", json.dumps([ui_url, f"http://localhost:{ui}"]))
     py, temporal = sys.executable, str(Path(sys.executable).parent / "temporal")
     temporal = temporal if Path(temporal).exists() else shutil.which("temporal") or "temporal"
     start_dev = ["start-dev", "--db-filename", str(data_dir / "temporal.db"), "--log-level", "warn"]
@@ -185,7 +187,7 @@ def main() -> int:
             raise Failed(f"port(s) {taken} already in use: is the stack running already? (see API_PORT etc.)")
         server.start(env)  # starts while the database is migrated
         print(f"Migrating and seeding {make_url(db_url).render_as_string(hide_password=True)}", flush=True)
-        for argv in ([py, "-m", "alembic", "upgrade", "head"], [py, "-m", "db.seed"]):
+        for argv in ([py, "-m", "alembic", "upgrade", "heads"], [py, "-m", "db.seed"]):
             done = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, check=False)  # noqa: S603
             if done.returncode != 0:
                 raise Failed(f"{' '.join(argv[1:])} failed ({done.returncode}):\n{done.stderr[-3000:]}")
@@ -211,7 +213,7 @@ def main() -> int:
 
         wait_until(f"2 workers on task queue {settings.task_queue!r}", workers_polling, everyone)
         wait_until(f"API {api_url}", lambda: http_ok(f"{api_url}/healthz"), everyone)
-        print_banner(api_url, sandbox_url, address, f"http://{HOST}:{ui}", logs)
+        print_banner(api_url, sandbox_url, address, ui_url, logs)
         while True:
             check_alive(everyone)
             time.sleep(0.5)

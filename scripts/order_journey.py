@@ -7,10 +7,12 @@ next step, reading the order's live state from the API.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -25,6 +27,15 @@ class JourneyError(RuntimeError):
     pass
 
 
+_SLOTS = itertools.count()
+
+
+def next_visit_start() -> datetime:
+    """A start time of its own for each hourly demand this process makes (13 hours apart, from tomorrow),
+    so that orders left open by one journey never hold the worker another journey needs."""
+    return (datetime.now(UTC) + timedelta(days=1, hours=13 * next(_SLOTS))).replace(microsecond=0)
+
+
 def hourly_demand(
     agency_key: str | None = "anxin", hours: int = 4, district: str = "330106"
 ) -> dict[str, Any]:
@@ -32,11 +43,33 @@ def hourly_demand(
         "category": "hourly",
         "mode": "hourly",
         "district": district,
-        "starts_at": (datetime.now(UTC) + timedelta(days=1)).replace(microsecond=0).isoformat(),
+        "starts_at": next_visit_start().isoformat(),
         "hours_per_visit": hours,
         "budget_fen": 30000,
         "requirements": {"languages": ["杭州话"], "certificates": ["健康证"]},
         "notes": "两室一厅，重点清洁厨房",
+        "agency_id": AGENCY_BY_KEY[agency_key].id if agency_key else None,
+    }
+
+
+def live_in_demand(
+    months: int = 12,
+    category: str = "housekeeping",
+    agency_key: str | None = "anxin",
+    district: str = "330106",
+    starts_in_days: int = 200,
+) -> dict[str, Any]:
+    """A live-in (or 月嫂: category ``maternity``) demand billed in cycles. It starts far enough ahead
+    that its worker's reservation does not collide with the hourly orders of other journeys."""
+    return {
+        "category": category,
+        "mode": "live_in",
+        "district": district,
+        "starts_at": (datetime.now(UTC) + timedelta(days=starts_in_days)).replace(microsecond=0).isoformat(),
+        "months": months,
+        "budget_fen": 2_000_000,
+        "requirements": {"languages": [], "certificates": ["健康证"]},
+        "notes": "三口之家，做饭和家务",
         "agency_id": AGENCY_BY_KEY[agency_key].id if agency_key else None,
     }
 
@@ -182,6 +215,60 @@ class OrderJourney:
         wf = await self.wait_for(outcome="completed")
         self.say("evaluation  rated; order completed")
         return wf
+
+    # ------------------------------------------------------------------ money and long orders
+
+    async def pay_sandbox(self, payment_id: str) -> None:
+        """The payer pays in the payment app (the sandbox simulates it); the webhook tells the workflow."""
+        async with httpx.AsyncClient(
+            base_url=self.sandbox_url, timeout=10.0, headers={"Authorization": f"Bearer {self.sandbox_key}"}
+        ) as sandbox:
+            (await sandbox.post(f"/payment/v1/payments/{payment_id}/pay")).raise_for_status()
+
+    async def pay_fee_list(self, then: str) -> dict[str, Any]:
+        """Confirm the fee list waiting for the customer, pay it, and wait for ``then``."""
+        wf = await self.wait_for("confirm_fee_list")
+        fee_list = wf["fee_list"]
+        await self.step(self.customer_token, "fee-list/confirm", {"fee_list_id": fee_list["fee_list_id"]})
+        wf = await self.wait_for("pay")
+        await self.pay_sandbox(wf["payment"]["payment_id"])
+        wf = await self.wait_for(then)
+        self.say(f"billing     fee list (cycle {fee_list['cycle']}) ¥{fee_list['total_fen'] / 100:.2f} paid")
+        return wf
+
+    async def start_service(self) -> dict[str, Any]:
+        """A cycle-billed order: the worker checks in (确认入户); cycle 1's fee list is paid."""
+        await self.wait_for("check_in")
+        await self.step(self.customer_token, "check-in")
+        self.say("service     customer confirmed entry (确认入户); cycle 1 begins")
+        return await self.pay_fee_list("in_service")
+
+    async def documents(self, token: str | None = None) -> list[dict[str, Any]]:
+        response = await self.call(
+            token or self.customer_token, "GET", f"/api/v1/orders/{self.order_id}/documents"
+        )
+        response.raise_for_status()
+        found: list[dict[str, Any]] = response.json()
+        return found
+
+    async def download(self, url: str, token: str | None = None) -> bytes:
+        response = await self.call(token or self.customer_token, "GET", url)
+        if response.status_code != 200:
+            raise JourneyError(f"{url}: HTTP {response.status_code} {response.text[:200]}")
+        return response.content
+
+    async def save_documents(self, folder: str) -> list[str]:
+        """Download the order's documents (signed contract, annexes, fee lists, invoice copies) as PDFs into
+        ``folder``, for `make demo` to show; returns the file names."""
+        target = Path(folder)
+        await asyncio.to_thread(target.mkdir, parents=True, exist_ok=True)
+        saved = []
+        for doc in await self.documents():
+            name = f"{self.order_id[:8]}-{doc['kind']}-{doc['number']}.pdf"
+            await asyncio.to_thread((target / name).write_bytes, await self.download(doc["url"]))
+            saved.append(name)
+        self.say(f"documents   {len(saved)} PDF(s) saved in {folder}: {', '.join(saved)}")
+        return saved
 
     async def run(self, demand: dict[str, Any] | None = None) -> dict[str, Any]:
         await self.post_demand(demand)

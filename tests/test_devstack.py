@@ -189,7 +189,7 @@ def test_compose_file_describes_the_production_stack() -> None:
         env = services[name]["environment"]
         assert env["ENVIRONMENT"] == "production"
         assert env["DATABASE_URL"].startswith("postgresql://")
-        assert env["PLATFORMS_API_KEY"].startswith("${PLATFORMS_API_KEY:?")
-        assert env["PLATFORMS_WEBHOOK_SECRET"].startswith("${PLATFORMS_WEBHOOK_SECRET:?")
+        for secret in ("PLATFORMS_API_KEY", "PLATFORMS_WEBHOOK_SECRET", "PAYLOAD_KEYS", "PAYLOAD_KEY_ID"):
+            assert env[secret].startswith(f"${{{secret}:?"), f"{name}: {secret} must be required"
     registered = services["temporal-setup"]["environment"]["SEARCH_ATTRIBUTES"].split()
     assert sorted(registered) == sorted(key.name for key in search_attributes.ALL)

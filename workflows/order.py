@@ -37,10 +37,10 @@ with workflow.unsafe.imports_passed_through():
     from workflows.order_handlers import OrderHandlers
     from workflows.policies import DATABASE, NOTIFY, VENDOR
     from workflows.search_attributes import AGENCY_ID, CITY, ORDER_STAGE, SERVICE_CATEGORY
+    from workflows.service_cycle import Cancelled, CycleService, Terminated
 
-
-class _Cancelled(Exception):
-    """Raised inside the run loop when a cancellation (a person's or a deadline's) must be carried out."""
+_Cancelled = Cancelled
+ANNEX_PATCH = "assignment-annex"  # orders started before annexes existed take no annex (saved histories)
 
 
 def order_workflow_id(order_id: str) -> str:
@@ -59,13 +59,16 @@ def initial_search_attributes(inp: OrderInput) -> TypedSearchAttributes:
 
 
 @workflow.defn
-class OrderWorkflow(OrderHandlers):
+class OrderWorkflow(OrderHandlers, CycleService):
     @workflow.init
     def __init__(self, inp: OrderInput) -> None:
         self._in = inp
         self._view = OrderView(order_id=inp.order_id)
         self._inbox = rules.Inbox()
         self._saga: list[tuple[str, str]] = []  # (compensation, reference), undone in reverse
+        if inp.resume is not None:  # a cycle-billed order continuing as new at a cycle boundary
+            self._view = inp.resume.view
+            self._saga = [(name, ref) for name, ref in inp.resume.saga]
         self._interview_mode = "video"
         self._cancel_outcome = Outcome.CANCELLED
 
@@ -74,12 +77,17 @@ class OrderWorkflow(OrderHandlers):
     @workflow.run
     async def run(self, inp: OrderInput) -> OrderView:
         try:
+            if inp.resume is not None:
+                return await self._after_cycles(await self._cycles())
             await self._record("order_created", inp.created_by, requested_agency=inp.requested_agency_id)
             if not await self._acceptance():
                 return await self._close(Outcome.UNFULFILLED, "no_agency_accepted")
             await self._contract()
             while not await self._matching_and_interview():
                 pass
+            if self._cycle_billed():  # live-in, daytime, 月嫂: months in billing cycles
+                await self._long_service()
+                return await self._after_cycles(await self._cycles())
             await self._service()
             if not await self._billing():
                 return await self._close(Outcome.PAYMENT_OVERDUE, "payment_overdue")
@@ -92,6 +100,12 @@ class OrderWorkflow(OrderHandlers):
             self._inbox.cancel = self._inbox.cancel or CancelInput(SYSTEM_ACTOR, "cancelled_by_supervisor")
             await self._cancelled()
             raise
+
+    async def _after_cycles(self, result: str) -> OrderView:
+        if result == "payment_overdue":
+            return await self._close(Outcome.PAYMENT_OVERDUE, "payment_overdue")
+        await self._evaluation()
+        return await self._close(Outcome.COMPLETED, result)
 
     async def _acceptance(self) -> bool:
         """B-7.3.1: offer the order to each eligible agency in turn until one accepts."""
@@ -144,9 +158,10 @@ class OrderWorkflow(OrderHandlers):
         deadline = workflow.now() + timedelta(seconds=self._in.deadlines.signing)
         while not contract.completed:
             remaining = (deadline - workflow.now()).total_seconds()
+            unsigned = [p for p in contract.parties if p not in contract.signed_by]
             progressed = remaining > 0 and await self._wait(
                 "sign_contract",
-                Role.CUSTOMER,
+                unsigned[0] if unsigned else Role.SYSTEM,  # all signed: the platform's callback is awaited
                 remaining,
                 lambda: bool(self._inbox.signatures) or self._inbox.contract_event is not None,
             )
@@ -185,6 +200,7 @@ class OrderWorkflow(OrderHandlers):
         """B-7.4.2-3, B-7.5: propose workers, let the customer choose (and interview). False: match again."""
         worker_id = await self._matching()
         if self._view.wants_interview and not await self._interview(worker_id):
+            self._view.selected_worker_id = None  # she no longer sees the order
             await self._release(worker_id, "interview_failed")
             self._view.rejected_worker_ids.append(worker_id)
             return False
@@ -192,6 +208,8 @@ class OrderWorkflow(OrderHandlers):
         self._view.selected_worker_id = None
         await self._upsert_search()
         await self._record("worker_assigned", SYSTEM_ACTOR, worker=worker_id)
+        if workflow.patched(ANNEX_PATCH):
+            await self._annex(worker_id)
         await self._notify(Role.WORKER, worker_id, "assignment_confirmed")
         return True
 
@@ -260,8 +278,8 @@ class OrderWorkflow(OrderHandlers):
             Interviews.open_room, RoomRequest(self._in.order_id, worker_id, self._interview_mode), **VENDOR
         )
         self._view.interview_room_id = room_id
-        await self._notify(Role.CUSTOMER, self._in.customer_id, "interview_scheduled")
-        await self._notify(Role.WORKER, worker_id, "interview_scheduled")
+        await self._notify(Role.CUSTOMER, self._in.customer_id, "interview_scheduled", room_id=room_id)
+        await self._notify(Role.WORKER, worker_id, "interview_scheduled", room_id=room_id)
         if not await self._wait(
             "record_interview_result",
             Role.CUSTOMER,
@@ -312,10 +330,15 @@ class OrderWorkflow(OrderHandlers):
         self._view.fee_list = fee_list
         await self._record("fee_list_issued", SYSTEM_ACTOR, total_fen=fee_list.total_fen)
         await self._notify(Role.CUSTOMER, self._in.customer_id, "fee_list_ready")
-        if not await self._wait_with_reminder(
-            "confirm_fee_list", lambda: self._inbox.fee_confirmation is not None
-        ):
-            return False
+        while True:
+            if not await self._wait_with_reminder(
+                "confirm_fee_list",
+                lambda: self._inbox.fee_confirmation is not None or self._inbox.dispute is not None,
+            ):
+                return False
+            if self._inbox.dispute is None:
+                break
+            await self._handle_dispute()  # payment waits until customer service resolves it
         assert self._inbox.fee_confirmation is not None
         fee_list.confirmed = True
         await self._record("fee_list_confirmed", self._inbox.fee_confirmation.actor)
@@ -411,6 +434,8 @@ class OrderWorkflow(OrderHandlers):
             payment.status = "refunded" if payment.refunded_fen else "closed"
         elif name == "void_invoice":
             await workflow.execute_activity_method(Billing.void_invoice, ref, **VENDOR)
+        elif name == "settle_service":  # a cycle-billed order cancelled in service: refund what is due
+            await self._settle()
         else:  # pragma: no cover - a programming error, fail the task so it can be fixed and replayed
             raise RuntimeError(f"unknown compensation {name}")
 
@@ -435,7 +460,7 @@ class OrderWorkflow(OrderHandlers):
         self._view.waiting = Waiting(action, party, due)
         try:
             await workflow.wait_condition(
-                lambda: done() or self._inbox.cancel is not None,
+                lambda: done() or self._inbox.cancel is not None or self._inbox.terminate is not None,
                 timeout=timedelta(seconds=seconds) if seconds is not None else None,
                 timeout_summary=action,
             )
@@ -445,6 +470,8 @@ class OrderWorkflow(OrderHandlers):
         self._view.waiting = None
         if self._inbox.cancel is not None:
             raise _Cancelled(self._inbox.cancel.reason)
+        if self._inbox.terminate is not None:
+            raise Terminated(self._inbox.terminate.reason)
         return met
 
     async def _wait_with_reminder(self, action: str, done: Callable[[], bool]) -> bool:
@@ -488,11 +515,11 @@ class OrderWorkflow(OrderHandlers):
             **DATABASE,
         )
 
-    async def _notify(self, role: Role, party_id: str, template: str) -> None:
+    async def _notify(self, role: Role, party_id: str, template: str, room_id: str | None = None) -> None:
         """Tell someone; a notification that cannot be delivered never holds up the order."""
         try:
             await workflow.execute_activity_method(
-                Notifications.notify, Notice(self._in.order_id, role, party_id, template), **NOTIFY
+                Notifications.notify, Notice(self._in.order_id, role, party_id, template, room_id), **NOTIFY
             )
         except ActivityError as err:
             workflow.logger.warning("notification %s to %s not delivered: %s", template, role, err.cause)

@@ -11,15 +11,21 @@ with workflow.unsafe.imports_passed_through():
         ConfirmFeeListInput,
         ContractSigned,
         DeclineInput,
+        DisputeFeeListInput,
         InterviewResultInput,
         OrderInput,
         OrderView,
+        OvertimeInput,
+        PauseInput,
         PaymentEvent,
         PaymentView,
         RateInput,
         RejectWorkerInput,
+        ReplacementInput,
+        ResolveDisputeInput,
         SelectWorkerInput,
         StepInput,
+        TerminateInput,
     )
     from workflows import order_rules as rules
 
@@ -112,6 +118,62 @@ class OrderHandlers:
     @confirm_fee_list.validator
     def _v_confirm_fee_list(self, step: ConfirmFeeListInput) -> None:
         rules.check_fee_confirmation(self._view, self._inbox, self._in.customer_id, step)
+
+    @workflow.update
+    def dispute_fee_list(self, step: DisputeFeeListInput) -> None:
+        self._inbox.dispute = step
+
+    @dispute_fee_list.validator
+    def _v_dispute(self, step: DisputeFeeListInput) -> None:
+        rules.check_dispute(self._view, self._inbox, self._in.customer_id, step)
+
+    @workflow.update
+    def resolve_dispute(self, step: ResolveDisputeInput) -> None:
+        self._inbox.resolution = step
+
+    @resolve_dispute.validator
+    def _v_resolve(self, step: ResolveDisputeInput) -> None:
+        rules.check_resolution(self._view, self._inbox, step)
+
+    @workflow.update
+    def request_replacement(self, step: ReplacementInput) -> None:
+        self._inbox.replacement = step
+
+    @request_replacement.validator
+    def _v_replacement(self, step: ReplacementInput) -> None:
+        rules.check_replacement(self._view, self._inbox, self._in.customer_id, step)
+
+    @workflow.update
+    def pause_service(self, step: PauseInput) -> None:
+        self._inbox.pause = step
+
+    @pause_service.validator
+    def _v_pause(self, step: PauseInput) -> None:
+        rules.check_pause(self._view, self._inbox, self._in.customer_id, step)
+
+    @workflow.update
+    def resume_service(self, step: StepInput) -> None:
+        self._inbox.resume = True
+
+    @resume_service.validator
+    def _v_resume(self, step: StepInput) -> None:
+        rules.check_resume(self._view, self._inbox, self._in.customer_id, step.actor)
+
+    @workflow.update
+    def terminate_service(self, step: TerminateInput) -> None:
+        self._inbox.terminate = step
+
+    @terminate_service.validator
+    def _v_terminate(self, step: TerminateInput) -> None:
+        rules.check_terminate(self._view, self._inbox, self._in.customer_id, step)
+
+    @workflow.update
+    def report_overtime(self, step: OvertimeInput) -> None:
+        self._inbox.overtime.append(step)
+
+    @report_overtime.validator
+    def _v_overtime(self, step: OvertimeInput) -> None:
+        rules.check_overtime(self._view, self._inbox, step)
 
     @workflow.update
     def rate(self, step: RateInput) -> None:

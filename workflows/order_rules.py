@@ -17,16 +17,23 @@ from domain.orders import (
     ConfirmFeeListInput,
     ContractSigned,
     DeclineInput,
+    DisputeFeeListInput,
     InterviewResultInput,
     OrderView,
+    OvertimeInput,
+    PauseInput,
     PaymentEvent,
     RateInput,
     Refusal,
     RejectWorkerInput,
+    ReplacementInput,
+    ResolveDisputeInput,
     Role,
     Scores,
     SelectWorkerInput,
+    ServiceView,
     Stage,
+    TerminateInput,
 )
 
 
@@ -49,6 +56,13 @@ class Inbox:
     rating: RateInput | None = None
     cancel: CancelInput | None = None
     seen_events: set[str] = field(default_factory=set)
+    dispute: DisputeFeeListInput | None = None
+    resolution: ResolveDisputeInput | None = None
+    replacement: ReplacementInput | None = None
+    pause: PauseInput | None = None
+    resume: bool = False
+    terminate: TerminateInput | None = None
+    overtime: list[OvertimeInput] = field(default_factory=list)
 
 
 def refuse(kind: Refusal, message: str) -> NoReturn:
@@ -175,18 +189,118 @@ def check_check_out(view: OrderView, inbox: Inbox, customer_id: str, actor: Acto
         refuse(Refusal.ALREADY_DONE, "the worker has already checked out")
 
 
-def check_fee_confirmation(
-    view: OrderView, inbox: Inbox, customer_id: str, step: ConfirmFeeListInput
+def _fee_list_step(
+    view: OrderView, inbox: Inbox, customer_id: str, actor: Actor, fee_list_id: str, step: str
 ) -> None:
-    _stage(view, "confirm the fee list", Stage.BILLING)
+    """Confirm or dispute: at billing, or in service for a cycle-billed order (each cycle is prepaid)."""
+    if view.service is not None:
+        _stage(view, step, Stage.SERVICE, Stage.BILLING, Stage.MATCHING, Stage.INTERVIEW)
+    else:
+        _stage(view, step, Stage.BILLING)
     _not_cancelling(inbox)
-    _customer(view, customer_id, step.actor, "confirm the fee list")
-    if view.fee_list is None:
-        refuse(Refusal.WRONG_STAGE, "the fee list is still being prepared; try again in a moment")
-    if view.fee_list.fee_list_id != step.fee_list_id:
+    _customer(view, customer_id, actor, step)
+    if view.fee_list is None or (view.waiting is not None and view.waiting.action == "pay"):
+        if view.fee_list is not None and view.fee_list.fee_list_id == fee_list_id:
+            refuse(Refusal.ALREADY_DONE, "the fee list has already been confirmed")
+        refuse(Refusal.WRONG_STAGE, "no fee list waits for you; try again in a moment")
+    if view.fee_list.fee_list_id != fee_list_id:
         refuse(Refusal.INVALID, "that is not the current fee list of this order")
     if view.fee_list.confirmed or inbox.fee_confirmation is not None:
         refuse(Refusal.ALREADY_DONE, "the fee list has already been confirmed")
+    if view.fee_list.disputed or inbox.dispute is not None:
+        refuse(Refusal.WRONG_STAGE, "the fee list is disputed; customer service is handling it")
+
+
+def check_fee_confirmation(
+    view: OrderView, inbox: Inbox, customer_id: str, step: ConfirmFeeListInput
+) -> None:
+    _fee_list_step(view, inbox, customer_id, step.actor, step.fee_list_id, "confirm the fee list")
+
+
+def check_dispute(view: OrderView, inbox: Inbox, customer_id: str, step: DisputeFeeListInput) -> None:
+    _fee_list_step(view, inbox, customer_id, step.actor, step.fee_list_id, "dispute the fee list")
+    if not step.reason.strip() or len(step.reason) > 500:
+        refuse(Refusal.INVALID, "say what is wrong with the fee list (1-500 characters)")
+
+
+def check_resolution(view: OrderView, inbox: Inbox, step: ResolveDisputeInput) -> None:
+    if step.actor.role != Role.CUSTOMER_SERVICE:
+        refuse(Refusal.NOT_PERMITTED, "only customer service resolves fee-list disputes")
+    if not view.dispute_open or view.fee_list is None or inbox.resolution is not None:
+        refuse(Refusal.WRONG_STAGE, "no fee-list dispute is open on this order")
+    if view.fee_list.fee_list_id != step.fee_list_id:
+        refuse(Refusal.INVALID, "that is not the disputed fee list")
+    if not 0 <= step.adjustment_fen <= view.fee_list.total_fen:
+        refuse(Refusal.INVALID, "the adjustment must be between 0 and the fee list's total")
+    if not step.note.strip() or len(step.note) > 500:
+        refuse(Refusal.INVALID, "explain the resolution (1-500 characters)")
+
+
+def _in_service(view: OrderView, inbox: Inbox, customer_id: str, actor: Actor, step: str) -> ServiceView:
+    service = view.service
+    if service is None:
+        refuse(Refusal.WRONG_STAGE, f"only live-in, daytime and 月嫂 orders in service may {step}")
+    _stage(view, step, Stage.SERVICE)
+    _not_cancelling(inbox)
+    _customer(view, customer_id, actor, step)
+    if service.terminated_at is not None or inbox.terminate is not None:
+        refuse(Refusal.WRONG_STAGE, "the service is ending")
+    return service
+
+
+def check_replacement(view: OrderView, inbox: Inbox, customer_id: str, step: ReplacementInput) -> None:
+    service = _in_service(view, inbox, customer_id, step.actor, "ask for a replacement")
+    if service.replacing or inbox.replacement is not None:
+        refuse(Refusal.ALREADY_DONE, "a replacement is already under way")
+    if service.paused_until is not None or inbox.pause is not None:
+        refuse(Refusal.WRONG_STAGE, "the service is paused; resume it first")
+    if view.checked_in_at is None:
+        refuse(Refusal.WRONG_STAGE, "the worker has not checked in yet")
+
+
+def check_pause(view: OrderView, inbox: Inbox, customer_id: str, step: PauseInput) -> None:
+    service = _in_service(view, inbox, customer_id, step.actor, "pause the service")
+    if service.paused_until is not None or inbox.pause is not None:
+        refuse(Refusal.ALREADY_DONE, "the service is already paused")
+    if service.replacing or inbox.replacement is not None:
+        refuse(Refusal.WRONG_STAGE, "a replacement is under way")
+    if not 1 <= step.days <= 30:
+        refuse(Refusal.INVALID, "a pause lasts 1 to 30 days")
+
+
+def check_resume(view: OrderView, inbox: Inbox, customer_id: str, actor: Actor) -> None:
+    service = _in_service(view, inbox, customer_id, actor, "resume the service")
+    if service.paused_until is None or inbox.resume:
+        refuse(Refusal.WRONG_STAGE, "the service is not paused")
+
+
+def check_terminate(view: OrderView, inbox: Inbox, customer_id: str, step: TerminateInput) -> None:
+    service = view.service
+    if service is None:
+        refuse(Refusal.WRONG_STAGE, "only live-in, daytime and 月嫂 orders in service are terminated early")
+    _stage(view, "terminate the service", Stage.SERVICE, Stage.MATCHING, Stage.INTERVIEW)
+    _not_cancelling(inbox)
+    if step.actor.role != Role.CUSTOMER_SERVICE:
+        _customer(view, customer_id, step.actor, "terminate the service")
+    if service.terminated_at is not None or inbox.terminate is not None:
+        refuse(Refusal.ALREADY_DONE, "the service is already being terminated")
+    if not step.reason.strip() or len(step.reason) > 500:
+        refuse(Refusal.INVALID, "a reason is required to terminate the service (1-500 characters)")
+
+
+def check_overtime(view: OrderView, inbox: Inbox, step: OvertimeInput) -> None:
+    service = view.service
+    if service is None:
+        refuse(Refusal.WRONG_STAGE, "rest days worked are recorded for live-in and daytime orders only")
+    _stage(view, "record rest days worked", Stage.SERVICE)
+    _not_cancelling(inbox)
+    agency = step.actor.role == Role.AGENCY and step.actor.party_id == view.agency_id
+    worker = step.actor.role == Role.WORKER and step.actor.party_id == view.worker_id
+    if not (agency or worker):
+        refuse(Refusal.NOT_PERMITTED, "only the order's agency or its worker records rest days worked")
+    pending = sum(o.days for o in inbox.overtime)
+    if not 1 <= step.days or service.overtime_days + pending + step.days > 8:
+        refuse(Refusal.INVALID, "1 to 8 rest days worked may be recorded per cycle")
 
 
 def _scores_problem(scores: Scores) -> str | None:

@@ -4,6 +4,7 @@ contract PDF."""
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response
@@ -18,7 +19,7 @@ from api.order_creation import create_order
 from api.schemas import AuditEvent, AuditLog, DemandCreate, OrderDetail, OrderList, OrderPublic, WorkerCard
 from api.scoping import get_readable_order, may_see_room, readable_orders
 from db.audit import first_broken_link
-from db.models import Contract, Customer, Order, OrderEvent, Worker
+from db.models import Customer, Order, OrderEvent, Worker
 from devdata.market import DISTRICTS
 from domain.identity import mask_id_number, mask_name
 from domain.orders import OrderView, Role
@@ -75,19 +76,47 @@ async def list_orders(
     return OrderList(items=[OrderPublic.model_validate(r, from_attributes=True) for r in rows], total=total)
 
 
-async def live_view(temporal: TemporalDep, order_id: str) -> OrderView | None:
+async def live_view(temporal: TemporalDep, order_id: str, principal: Principal) -> OrderView | None:
+    """The workflow's state, cut to what this caller may know (None if the workflow cannot be reached)."""
     try:
-        return await asyncio.wait_for(
+        view = await asyncio.wait_for(
             temporal.get_workflow_handle(order_workflow_id(order_id)).query(OrderWorkflow.state), timeout=5
         )
     except (RPCError, TimeoutError):
         return None
+    return view_for(principal, view)
+
+
+def view_for(principal: Principal, view: OrderView) -> OrderView:
+    """Agencies do not learn which other agencies were asked; workers see neither money nor other workers."""
+    if principal.role == Role.AGENCY:
+        mine = principal.party_id
+        return replace(
+            view,
+            candidate_agency_ids=[a for a in view.candidate_agency_ids if a == mine],
+            declined_agency_ids=[a for a in view.declined_agency_ids if a == mine],
+        )
+    if principal.role == Role.WORKER:
+        return replace(
+            view,
+            candidate_agency_ids=[],
+            declined_agency_ids=[],
+            proposed_worker_ids=[],
+            rejected_worker_ids=[],
+            contract=None,
+            fee_list=None,
+            payment=None,
+            invoice_id=None,
+            service=None,
+            annexes=[a for a in view.annexes if a.worker_id == principal.party_id],
+        )
+    return view
 
 
 def address_for(principal: Principal, order: Order, customer: Customer) -> str:
-    district = DISTRICTS.get(customer.district, ("", customer.district))[1]
-    room = customer.room if may_see_room(principal, order) else "（确认服务员后可见）"
-    return f"{district}{customer.street}{customer.building}{room}"
+    address = customer.address(order.address_id)  # the address the demand named (else the first)
+    district = DISTRICTS.get(address.district, ("", address.district))[1]
+    return f"{district}{address.line(with_room=may_see_room(principal, order))}"
 
 
 @router.get("/{order_id}", response_model=OrderDetail, summary="One order, with its live workflow state")
@@ -101,7 +130,7 @@ async def get_order(
     return OrderDetail(
         **public.model_dump(),
         address=address_for(principal, order, customer),
-        workflow=await live_view(temporal, order_id),
+        workflow=await live_view(temporal, order_id, principal),
     )
 
 
@@ -132,7 +161,7 @@ async def worker_cards(
     order = await get_readable_order(session, principal, order_id)
     if principal.role not in (Role.CUSTOMER, Role.POINT_STAFF, Role.AGENCY, Role.CUSTOMER_SERVICE):
         raise not_found()
-    view = await live_view(temporal, order.id)
+    view = await live_view(temporal, order.id, principal)
     if view is None:
         raise ApiError(503, "workflow_unavailable", "the order's state cannot be read right now; try again")
     workers = [
@@ -167,33 +196,3 @@ async def worker_cards(
         )
         for w, code in zip(workers, codes, strict=True)
     ]
-
-
-@router.get(
-    "/{order_id}/contract.pdf",
-    summary="The contract (signed copy once every party signed)",
-    response_class=Response,
-    responses={200: {"content": {"application/pdf": {}}}},
-)
-async def contract_pdf(order_id: str, session: SessionDep, principal: PrincipalDep) -> Response:
-    order = await get_readable_order(session, principal, order_id)
-    if principal.role == Role.WORKER:
-        raise not_found("contract")
-    contract = (
-        await session.exec(
-            select(Contract)
-            .where(Contract.order_id == order.id, Contract.kind == "main")
-            .order_by(col(Contract.version).desc())
-        )
-    ).first()
-    if contract is None:
-        raise not_found("contract")
-    document = contract.signed_document or contract.document
-    return Response(
-        document,
-        media_type="application/pdf",
-        headers={
-            "Content-Disposition": f'inline; filename="contract-{order.id[:8]}.pdf"',
-            "X-Document-Status": contract.status,
-        },
-    )

@@ -73,7 +73,10 @@ async def _step(
     await session.close()  # no transaction stays open while the workflow works
     handle = temporal.get_workflow_handle(order_workflow_id(order.id))
     try:
-        await handle.execute_update(update, make(principal.actor(order.customer_id)), id=key)
+        # the key is scoped to this caller and this step: another caller's key, or the same key on another
+        # step, can never make a step look already taken
+        update_id = f"{update.__name__}:{principal.user_id}:{key}" if key else None
+        await handle.execute_update(update, make(principal.actor(order.customer_id)), id=update_id)
     except WorkflowUpdateFailedError as err:
         cause = err.cause
         if isinstance(cause, ApplicationError) and cause.type in {r.value for r in Refusal}:
@@ -86,7 +89,7 @@ async def _step(
         raise ApiError(
             503, "workflow_unavailable", "the order cannot be reached right now; try again"
         ) from err
-    view = await live_view(temporal, order.id)
+    view = await live_view(temporal, order.id, principal)
     if view is None:
         raise ApiError(
             503, "workflow_unavailable", "the step was taken but the order cannot be read right now"

@@ -25,13 +25,14 @@ def code_view(code: AnxinmaCode, today: date) -> dict[str, Any]:
         "health_exam_valid_until": iso(code.health_exam_valid_until),
         "insurance_valid_until": iso(code.insurance_valid_until),
         "background": code.background,
+        "flexible_employment_code": code.flexible_employment_code,
         "updated_at": iso(code.updated_at),
     }
 
 
 @router.get("/codes/{code}")
 async def get_code(code: str, state: State) -> dict[str, Any]:
-    found = state.codes.get(code.strip().upper())
+    found = state.current_codes().get(code.strip().upper())
     if found is None:
         raise ApiError(404, "code_not_found", f"no 安心码 {code!r}")
     return code_view(found, state.today())
@@ -46,7 +47,7 @@ async def list_codes(
 ) -> dict[str, Any]:
     codes = [
         c
-        for c in state.codes.values()
+        for c in state.current_codes().values()
         if agency_credit_code is None or c.agency_credit_code == agency_credit_code.strip().upper()
     ]
     page, next_cursor = paginate(codes, lambda c: c.code, cursor, limit)

@@ -178,3 +178,31 @@ async def test_unknown_orders_are_404_as_json(dev_stack: Stack) -> None:
         step = await http.post(f"/api/v1/orders/{uuid.uuid4()}/check-in")
     assert missing.status_code == step.status_code == 404
     assert missing.json() == {"code": "not_found", "message": "no such order", "errors": []}
+
+
+async def test_a_step_key_is_scoped_to_its_caller_and_step(dev_stack: Stack) -> None:
+    j = journey(dev_stack)
+    await j.post_demand()
+    await j.wait_for("accept_or_decline")
+    key = {"Idempotency-Key": str(uuid.uuid4())}
+    path = f"/api/v1/orders/{j.order_id}"
+    assert (await j.call(j.agency_token, "POST", f"{path}/accept", headers=key)).status_code == 202
+    await j.wait_for("sign_contract")
+    # the same key, reused by another caller on another step, is still a step of its own
+    assert (await j.call(j.customer_token, "POST", f"{path}/contract/sign", headers=key)).status_code == 202
+    wf = await j.wait_for("sign_contract")
+    assert wf["contract"]["signed_by"] == ["customer"]
+    await j.call(j.customer_token, "POST", f"{path}/cancel", {"reason": "测试结束"})
+
+
+async def test_readers_see_only_their_part_of_the_workflow_state(dev_stack: Stack) -> None:
+    j = journey(dev_stack)
+    await j.post_demand(hourly_demand(agency_key=None))
+    first = await j.wait_for("accept_or_decline")
+    assert len(first["candidate_agency_ids"]) == 2  # the customer sees every agency asked
+    offered = first["offered_agency_id"]
+    token = "dev-agency-anxin" if offered == AGENCY_BY_KEY["anxin"].id else "dev-agency-linli"
+    async with dev_stack.http(token) as http:
+        seen = (await http.get(f"/api/v1/orders/{j.order_id}")).json()["workflow"]
+    assert seen["candidate_agency_ids"] == [offered]
+    await j.call(j.customer_token, "POST", f"/api/v1/orders/{j.order_id}/cancel", {"reason": "测试结束"})

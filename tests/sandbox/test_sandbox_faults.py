@@ -140,3 +140,49 @@ def test_sandbox_faults_env_sets_faults_at_start(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("SANDBOX_FAULTS", '{"esign": {"error_rate": 2}}')
     with pytest.raises(ValueError, match="SANDBOX_FAULTS"):
         create_app(settings)
+
+
+async def test_faults_per_endpoint_and_method(client: httpx.AsyncClient) -> None:
+    await put_faults(
+        client,
+        {
+            "payment": {"error_rate": 1.0},
+            "payment/payments/*/pay": {},  # paying always works …
+            "GET payment/payments/*": {"error_rate": 0.0},  # … and so does reading a payment
+        },
+    )
+    refused = await client.post("/payment/v1/payments", json=PAYMENT, headers={"Idempotency-Key": "p"})
+    assert refused.status_code == 503
+    await put_faults(client, {"POST payment/payments": {"error_rate": 1.0}})
+    assert (
+        await client.post("/payment/v1/payments", json=PAYMENT, headers={"Idempotency-Key": "p"})
+    ).status_code == 503
+    await put_faults(client, {"payment/payments/*/pay": {"error_rate": 1.0}})
+    created = await client.post("/payment/v1/payments", json=PAYMENT, headers={"Idempotency-Key": "p"})
+    assert created.status_code == 201
+    payment_id = created.json()["payment_id"]
+    assert (await client.get(f"/payment/v1/payments/{payment_id}")).status_code == 200
+    assert (await client.post(f"/payment/v1/payments/{payment_id}/pay")).status_code == 503
+
+
+async def test_injected_faults_are_counted(client: httpx.AsyncClient) -> None:
+    await put_faults(
+        client, {"anxinma": {"error_rate": 1.0}, "zlhjz": {"timeout_rate": 1.0, "timeout_seconds": 0}}
+    )
+    for _ in range(3):
+        await client.get("/anxinma/v1/codes/AXM3301060001")
+    await client.get("/zlhjz/v1/service-points")
+    counts = (await client.get("/admin/stats")).json()["faults"]
+    assert counts == {
+        "errors": 3,
+        "timeouts": 1,
+        "by_platform": {"anxinma": {"errors": 3, "timeouts": 0}, "zlhjz": {"errors": 0, "timeouts": 1}},
+    }
+    await client.post("/admin/reset")
+    assert (await client.get("/admin/stats")).json()["faults"]["errors"] == 0
+
+
+@pytest.mark.parametrize("key", ["pay/payments", "FETCH payment/payments", "POST payment", "nope/x"])
+async def test_bad_endpoint_keys_are_422(client: httpx.AsyncClient, key: str) -> None:
+    response = await client.put("/admin/faults", json={key: {"error_rate": 0.5}})
+    assert response.status_code == 422

@@ -36,8 +36,10 @@ async def test_anxinma_colours_of_the_seeded_workers(client: httpx.AsyncClient) 
         "health_exam_valid_until",
         "insurance_valid_until",
         "background",
+        "flexible_employment_code",
         "updated_at",
     }
+    assert green["flexible_employment_code"] is None  # employed by her agency (员工制)
 
     yellow = await code_of(client, "chen-li")
     assert yellow["colour"] == "yellow"

@@ -7,7 +7,7 @@ from typing import Any
 from domain.orders import OrderView
 from scripts.order_journey import OrderJourney
 from tests.support.stack import API_KEY, Stack
-from workflows.order import OrderWorkflow, order_workflow_id
+from workflows.order import order_workflow_id
 
 
 def journey(stack: Stack, **kwargs: Any) -> OrderJourney:
@@ -16,13 +16,15 @@ def journey(stack: Stack, **kwargs: Any) -> OrderJourney:
 
 async def outcome(stack: Stack, order_id: str) -> OrderView:
     """Wait for the workflow to end (on the time-skipping server this skips time to each timer)."""
-    handle = stack.client.get_workflow_handle_for(OrderWorkflow.run, order_workflow_id(order_id))
+    handle = stack.client.get_workflow_handle(order_workflow_id(order_id), result_type=OrderView)
     # The API started the workflow, so this handle is not the env's auto-skipping one: unlock explicitly.
     unlocked = getattr(stack.env, "time_skipping_unlocked", None)
     if unlocked is None:
-        return await handle.result()
+        view: OrderView = await handle.result()
+        return view
     async with unlocked():
-        return await handle.result()
+        view = await handle.result()
+        return view
 
 
 async def messages(stack: Stack, order_id: str) -> list[dict[str, Any]]:

@@ -131,9 +131,10 @@ class Stack:
 
 @asynccontextmanager
 async def running_stack(
-    env: WorkflowEnvironment, database_url: str, sandbox_url: str, task_queue: str
+    env: WorkflowEnvironment, database_url: str, sandbox_url: str, task_queue: str, **overrides: object
 ) -> AsyncIterator[Stack]:
-    """The API (real HTTP, its own Temporal connection) and one worker, wired to ``env``."""
+    """The API (real HTTP, its own Temporal connection) and one worker, wired to ``env``; ``overrides`` are
+    further settings (e.g. ``platform_timeout_seconds``)."""
     api = ServerThread()
     settings = platform_settings(
         database_url=database_url,
@@ -141,6 +142,7 @@ async def running_stack(
         public_api_url=api.url,
         task_queue=task_queue,
         temporal_address=env.client.service_client.config.target_host,
+        **overrides,
     )
     api.start(create_app(settings))
     engine = make_engine(database_url)

@@ -1,0 +1,142 @@
+"""Personal data at rest (A-7.4.4, B-6.2.3): names, ID numbers, phones and addresses are sealed with
+AES-256-GCM before they reach the database, and looked up by a keyed HMAC index, never by plaintext.
+
+A sealed value is ``pii1.<key id>.<base64url(nonce | ciphertext | tag)>``. The associated data binds it to
+its table, column and row id (and key id), so a ciphertext copied into another row or column does not open.
+Keys rotate: new values are sealed with the active key, old ones open with the key that sealed them until
+``python -m db.rotate_pii`` re-seals them. The HMAC index key is separate and does not rotate (rotating it
+means recomputing every index; see docs/market.md).
+
+The cipher is process-wide (the models' properties use it): ``configure`` installs one built from the
+settings; until then the first use builds it from ``config.get_settings()``.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import re
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+if TYPE_CHECKING:
+    from config import Settings
+
+PREFIX = "pii1"
+DEV_INDEX_KEY = base64.b64encode(hashlib.sha256(b"jiazheng-dev-pii-index-key").digest()).decode()
+
+
+def dev_pii_keys() -> dict[str, str]:
+    """The development key, refused outside development by config.Settings."""
+    return {"dev": base64.b64encode(hashlib.sha256(b"jiazheng-dev-pii-key").digest()).decode()}
+
+
+class UnreadablePersonalData(Exception):
+    """A sealed value does not open: unknown key id, or not bound to this row and column (tampered)."""
+
+
+def _key(b64: str, what: str) -> bytes:
+    raw = base64.b64decode(b64)
+    if len(raw) != 32:
+        raise ValueError(f"{what} must be base64 of 32 bytes")
+    return raw
+
+
+class PiiCipher:
+    def __init__(self, keys: Mapping[str, str], active_key_id: str, index_key: str) -> None:
+        self._keys = {kid: AESGCM(_key(k, f"PII key {kid!r}")) for kid, k in keys.items()}
+        if active_key_id not in self._keys:
+            raise ValueError(f"PII key {active_key_id!r} is not among the configured keys")
+        self.active_key_id = active_key_id
+        self._index_key = _key(index_key, "PII index key")
+
+    @staticmethod
+    def _aad(table: str, column: str, row_id: str, kid: str) -> bytes:
+        return f"{PREFIX}|{table}|{column}|{row_id}|{kid}".encode()
+
+    def seal(self, value: str, *, table: str, column: str, row_id: str) -> str:
+        kid = self.active_key_id
+        nonce = os.urandom(12)
+        sealed = self._keys[kid].encrypt(nonce, value.encode(), self._aad(table, column, row_id, kid))
+        return f"{PREFIX}.{kid}.{base64.urlsafe_b64encode(nonce + sealed).decode()}"
+
+    def open(self, sealed: str, *, table: str, column: str, row_id: str) -> str:
+        try:
+            prefix, kid, body = sealed.split(".", 2)
+        except ValueError:
+            raise UnreadablePersonalData(f"{table}.{column}: not a sealed value") from None
+        if prefix != PREFIX or kid not in self._keys:
+            raise UnreadablePersonalData(f"{table}.{column}: sealed with unknown key {kid!r}")
+        raw = base64.urlsafe_b64decode(body)
+        try:
+            plain = self._keys[kid].decrypt(raw[:12], raw[12:], self._aad(table, column, row_id, kid))
+        except InvalidTag:
+            raise UnreadablePersonalData(f"{table}.{column}: does not belong to row {row_id}") from None
+        return plain.decode()
+
+    @staticmethod
+    def key_id(sealed: str) -> str:
+        return sealed.split(".", 2)[1] if sealed.count(".") >= 2 else ""
+
+    def index(self, kind: str, value: str) -> str:
+        """The keyed lookup index of a value (normalised per kind): equal values, equal index."""
+        normalised = normalise(kind, value)
+        return hmac.new(self._index_key, f"{kind}:{normalised}".encode(), hashlib.sha256).hexdigest()
+
+
+def normalise(kind: str, value: str) -> str:
+    v = value.strip()
+    if kind == "id_number":
+        return v.upper()
+    if kind == "phone":
+        return re.sub(r"\D", "", v)
+    return v
+
+
+_current: PiiCipher | None = None
+
+
+def cipher_from(settings: Settings) -> PiiCipher:
+    return PiiCipher(settings.pii_keys, settings.pii_key_id, settings.pii_index_key)
+
+
+def configure(settings: Settings) -> PiiCipher:
+    global _current
+    _current = cipher_from(settings)
+    return _current
+
+
+def cipher() -> PiiCipher:
+    if _current is None:
+        from config import get_settings
+
+        return configure(get_settings())
+    return _current
+
+
+# ------------------------------------------------------------------ masking on output
+
+
+def mask_id_number(value: str) -> str:
+    """3301**********1234"""
+    return value[:4] + "*" * (len(value) - 8) + value[-4:] if len(value) > 8 else "*" * len(value)
+
+
+def mask_phone(value: str) -> str:
+    """138****5678"""
+    return value[:3] + "****" + value[-4:] if len(value) == 11 else "*" * len(value)
+
+
+def mask_name(value: str) -> str:
+    """王*"""
+    return value[:1] + "*" * max(len(value) - 1, 1)
+
+
+def mask_text(value: str) -> str:
+    """A street or room: the first two characters, the rest starred."""
+    return value[:2] + "*" * max(len(value) - 2, 1) if value else ""
