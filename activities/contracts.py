@@ -40,6 +40,7 @@ from domain.identity import mask_id_number, mask_name, mask_phone
 from domain.money import yuan
 from domain.orders import AnnexView, ContractView, Role
 
+ROOM_IN_ANNEX = "（门牌号见派遣确认书）"
 PRICE_MODEL_LABELS = {
     PriceModel.HOURLY: "按小时计费",
     PriceModel.PER_VISIT: "按次计费",
@@ -166,6 +167,7 @@ def contract_context(order: Order, customer: Customer, agency: Agency, item: Ser
     district = DISTRICTS.get(order.district, ("", order.district))
     fee = FeeTerms.from_terms(contract_terms(item, agency))
     three_party = agency.employment_model == EmploymentModel.BROKER
+    address = customer.address(order.address_id)
     return {
         "title": "家政服务合同（中介制三方）" if three_party else "家政服务合同（员工制）",
         "contract_no": contract_no(order),
@@ -181,7 +183,9 @@ def contract_context(order: Order, customer: Customer, agency: Agency, item: Ser
         "specification": item.specification or "按SB/T 10643执行",
         "requirements_text": requirements_text(order),
         "notes": order.notes,
-        "address": f"{district[1]}{customer.address(order.address_id).line()}",
+        # the room is not in the main contract (an agency reads it before any worker is confirmed):
+        # the assignment annex names the full address with the worker
+        "address": district[1] + address.line(with_room=False, hidden=ROOM_IN_ANNEX),
         "city_name": CITY_NAMES.get(order.city, "服务地"),
         "starts_at": (order.starts_at + timedelta(hours=8)).strftime("%Y-%m-%d %H:%M（北京时间）"),
         "hourly": fee.price_model in (PriceModel.HOURLY, PriceModel.PER_VISIT),
@@ -390,6 +394,8 @@ class Contracts:
             "category_label": CATEGORY_LABELS[ServiceCategory(order.category)],
             "mode_label": MODE_LABELS[ServiceMode(order.mode)],
             "previous_worker": previous,
+            "service_address": f"{DISTRICTS.get(order.district, ('', ''))[1]}"
+            f"{customer.address(order.address_id).line()}",
         }
         pdf = text_to_pdf(
             render_text("contracts/annex.txt.j2", context),

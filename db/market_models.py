@@ -228,9 +228,9 @@ class CustomerAddress(SQLModel, table=True):
     building = Sealed("building")  # type: ignore[pydantic-field]
     room = Sealed("room")  # type: ignore[pydantic-field]
 
-    def line(self, *, with_room: bool = True) -> str:
-        """Street, building and room (the district is named by the caller)."""
-        return f"{self.street}{self.building}{self.room if with_room else '（确认服务员后可见）'}"
+    def line(self, *, with_room: bool = True, hidden: str = "（确认服务员后可见）") -> str:
+        """Street, building and room (the district is named by the caller); ``hidden`` stands for the room."""
+        return f"{self.street}{self.building}{self.room if with_room else hidden}"
 
 
 class PointConsent(SQLModel, table=True):

@@ -95,6 +95,8 @@ async def test_the_contract_embeds_its_cjk_font_and_its_text_extracts_intact(
         "¥40.00/小时",
     ):
         assert phrase in text, phrase
+    # the agency reads the contract before any worker is confirmed: the room is only in the annex
+    assert "1202" not in text and "门牌号见派遣确认书" in text
     assert "%SandboxSignature" in pdf.decode("latin-1")  # the signed copy from the e-signature platform
 
     await asyncio.to_thread(
@@ -116,6 +118,7 @@ async def test_the_annex_fee_list_and_invoice_print_in_chinese(
         path.write_bytes(await j.download(docs[kind][0]["url"]))
         texts[kind] = await pdftotext(path)
     assert "服务人员派遣确认书" in texts["annex"] and "丙方（家政服务员）" in texts["annex"]
+    assert "1202" in texts["annex"].replace(" ", "")  # the full service address comes with the worker
     assert "费用清单" in texts["fee_list"] and "合计" in texts["fee_list"] and "已支付" in texts["fee_list"]
     assert "电子发票" in texts["invoice"] and "价税合计" in texts["invoice"]
 
