@@ -192,7 +192,7 @@ async def worker_cards(
             health_exam_valid_until=code.get("health_exam_valid_until"),
             insurance_valid_until=code.get("insurance_valid_until"),
             background_check="通过" if code.get("background") == "clear" else "未通过",
-            verify_url=f"{platforms.settings.platforms_url}/anxinma/v1/codes/{w.anxinma_code}",
+            verify_url=f"{platforms.settings.public_api_url}/api/v1/anxinma/{w.anxinma_code}",
         )
         for w, code in zip(workers, codes, strict=True)
     ]

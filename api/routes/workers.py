@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Response, UploadFile
-from sqlmodel import col
+from fastapi import APIRouter, File, Path, Response, UploadFile
+from pydantic import BaseModel
+from sqlmodel import col, select
+from temporalio.exceptions import ApplicationError as TemporalApplicationError
 
+from activities.platform_client import PlatformUnavailable
 from api.deps import PlatformsDep, Principal, PrincipalDep, SessionDep
 from api.errors import ApiError, field_error, not_found
 from api.market.agencies import require_agency_user
@@ -36,6 +39,7 @@ from api.market.schemas_people import (
 from api.market.uploads import read_checked, stored
 from api.scoping import get_readable, readable
 from db.market_models import Agency, StoredFile, Worker
+from domain.identity import mask_name
 from domain.orders import Role
 
 router = APIRouter(prefix="/api/v1", tags=["workers"])
@@ -229,3 +233,42 @@ async def get_photo(worker_id: str, session: SessionDep, principal: PrincipalDep
     if record is None:
         raise not_found("photo")
     return Response(record.data, media_type=record.content_type)
+
+
+class AnxinmaCheck(BaseModel):
+    """What anyone scanning a worker card's QR learns: the live 安心码, never more than a masked name."""
+
+    code: str
+    worker: str
+    colour: str
+    health_exam_valid_until: str | None
+    insurance_valid_until: str | None
+    background_check: str
+
+
+@router.get(
+    "/anxinma/{code}",
+    response_model=AnxinmaCheck,
+    tags=["workers"],
+    summary="Verify a worker's 安心码 live (the QR on her card; no login needed)",
+)
+async def verify_anxinma(
+    code: Annotated[str, Path(pattern=r"^[A-Z0-9]{4,32}$")], session: SessionDep, platforms: PlatformsDep
+) -> AnxinmaCheck:
+    worker = (await session.exec(select(Worker).where(Worker.anxinma_code == code))).first()
+    if worker is None:
+        raise not_found("安心码")
+    try:
+        live = await platforms.get(f"/anxinma/v1/codes/{code}")
+    except PlatformUnavailable as err:
+        raise ApiError(503, "anxinma_unavailable", "the 安心码 platform is not answering; try again") from err
+    except TemporalApplicationError as err:  # the platform no longer knows the code
+        raise not_found("安心码") from err
+    return AnxinmaCheck(
+        code=code,
+        worker=mask_name(worker.name),
+        colour=str(live.get("colour")),
+        health_exam_valid_until=live.get("health_exam_valid_until"),
+        insurance_valid_until=live.get("insurance_valid_until"),
+        background_check="通过" if live.get("background") == "clear" else "未通过",
+    )

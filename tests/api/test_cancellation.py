@@ -139,7 +139,7 @@ async def test_a_completed_service_cannot_be_cancelled(dev_stack: Stack) -> None
     await j.serve()
     await j.bill()
     refused = await cancel(j, "dev-customer-service")
-    assert refused.status_code == 409 and "dispute" in refused.json()["message"]
+    assert refused.status_code == 409 and "客服" in refused.json()["message"]
     await j.rate()
 
 
