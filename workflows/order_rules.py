@@ -184,8 +184,10 @@ def check_check_out(view: OrderView, inbox: Inbox, customer_id: str, actor: Acto
     _not_cancelling(inbox)
     _on_site(view, customer_id, actor, "check out")
     if view.service is not None:
-        refuse(Refusal.WRONG_STAGE, "a cycle-billed order ends at the end of its term or by early termination, "
-               "not by checking out")
+        refuse(
+            Refusal.WRONG_STAGE,
+            "a cycle-billed order ends at the end of its term or by early termination, not by checking out",
+        )
     if inbox.check_in is None and view.checked_in_at is None:
         refuse(Refusal.WRONG_STAGE, "the worker has not checked in yet")
     if inbox.check_out is not None:
@@ -332,8 +334,11 @@ def check_cancel(view: OrderView, inbox: Inbox, customer_id: str, step: CancelIn
     if view.stage == Stage.CLOSED:
         refuse(Refusal.WRONG_STAGE, "the order is already closed")
     if view.stage == Stage.EVALUATION:
-        refuse(Refusal.WRONG_STAGE, "the service is complete and paid; it can no longer be cancelled — "
-               "customer service (客服) handles any complaint")
+        refuse(
+            Refusal.WRONG_STAGE,
+            "the service is complete and paid; it can no longer be cancelled — "
+            "customer service (客服) handles any complaint",
+        )
     if inbox.cancel is not None:
         refuse(Refusal.ALREADY_DONE, "the order is already being cancelled")
     if not step.reason.strip():
