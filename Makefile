@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 STAMP := .venv/.installed
 
-.PHONY: install run demo test lint migrate worker api sandbox clean
+.PHONY: install run demo test lint bench migrate worker api sandbox clean
 
 # The virtualenv, and the project in it: reinstalled only when pyproject.toml changes.
 $(PY):
@@ -31,6 +31,11 @@ lint: $(STAMP)
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 	.venv/bin/mypy .
+
+# Speed and size, as ratios against a baseline measured in the same run: bench/results/*.json.
+bench: $(STAMP)
+	$(PY) -m bench.money
+	$(PY) -m bench.reliability
 
 # Migrate DATABASE_URL (default: SQLite in .data/) and load the demo market (idempotent).
 migrate: $(STAMP)
