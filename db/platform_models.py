@@ -19,7 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from db.columns import JSONType, new_id, utcnow
+from db.columns import JSONType, UTCDateTime, new_id, utcnow
 
 
 def _json() -> Any:
@@ -27,9 +27,10 @@ def _json() -> Any:
 
 
 def _tz(nullable: bool = False) -> Any:
+    """Timezone-aware UTC on PostgreSQL and SQLite alike (UTCDateTime)."""
     if nullable:
-        return Field(default=None, sa_column=sa.Column(sa.DateTime(timezone=True), nullable=True))
-    return Field(default_factory=utcnow, sa_column=sa.Column(sa.DateTime(timezone=True), nullable=False))
+        return Field(default=None, sa_column=sa.Column(UTCDateTime(), nullable=True))
+    return Field(default_factory=utcnow, sa_column=sa.Column(UTCDateTime(), nullable=False))
 
 
 class CommunityPoint(SQLModel, table=True):
