@@ -81,7 +81,14 @@ async def main() -> int:
     address = (
         "" if settings.temporal_address == "127.0.0.1:7233" else f" --address {settings.temporal_address}"
     )
-    print(f"\nOrder {journey.order_id} completed in {time.monotonic() - started:.1f} s.")
+    elapsed = time.monotonic() - started
+    folder = os.path.join(os.environ.get("DATA_DIR", ".data"), "demo")
+    try:  # the signed contract, the annex, the paid fee list and the invoice copy, as the customer gets them
+        await journey.save_documents(folder)
+    except (JourneyError, httpx.HTTPError, OSError) as exc:
+        print(f"demo: the documents could not be saved: {exc}", file=sys.stderr)
+        return 1
+    print(f"\nOrder {journey.order_id} completed in {elapsed:.1f} s.")
     print(f"  Its workflow in the Temporal UI: {workflow}")
     print("  Closed orders, found by their search attribute:")
     print(f"    .venv/bin/temporal workflow list{address} --query \"OrderStage='closed'\"")

@@ -145,6 +145,7 @@ def test_devstack_runs_the_demo_and_stops_cleanly(tmp_path: Path) -> None:
         assert demo.returncode == 0, f"{demo.stdout}\n{demo.stderr}\n{stack.output()}"
         for stage in STAGES:
             assert f"✓ {stage} " in demo.stdout, demo.stdout
+        assert "PDF(s) saved" in demo.stdout  # the signed contract, annex, fee list and invoice
         assert "/namespaces/default/workflows/order-" in demo.stdout
         assert "OrderStage='closed'" in demo.stdout
 

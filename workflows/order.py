@@ -151,6 +151,7 @@ class OrderWorkflow(OrderHandlers, CycleService):
             Contracts.create_contract, ContractRequest(self._in.order_id, self._view.agency_id), **VENDOR
         )
         self._view.contract = contract
+        self._deliver_early_events()
         self._saga.append(("void_contract", contract.contract_id))
         await self._record("contract_generated", SYSTEM_ACTOR, sha256=contract.document_sha256)
         for party in contract.parties:
@@ -346,6 +347,7 @@ class OrderWorkflow(OrderHandlers, CycleService):
             Billing.create_payment, PaymentRequest(self._in.order_id, fee_list.fee_list_id), **VENDOR
         )
         self._view.payment = payment
+        self._deliver_early_events()
         self._saga.append(("withdraw_payment", payment.payment_id))
         await self._notify(Role.CUSTOMER, self._in.customer_id, "payment_requested")
         if not await self._wait_with_reminder("pay", lambda: payment.status == "succeeded"):

@@ -194,6 +194,9 @@ class OrderHandlers:
     @workflow.signal
     def contract_signed(self, event: ContractSigned) -> None:
         contract = self._view.contract
+        if contract is None and event.event_id not in self._inbox.seen_events:
+            self._inbox.early_events.append(event)  # faster than our own bookkeeping: kept for later
+            return
         if event.event_id in self._inbox.seen_events or contract is None or event.flow_id != contract.flow_id:
             return  # a repeated delivery, or an event for another flow: nothing to do
         self._inbox.seen_events.add(event.event_id)
@@ -202,6 +205,9 @@ class OrderHandlers:
     @workflow.signal
     def payment_event(self, event: PaymentEvent) -> None:
         payment: PaymentView | None = self._view.payment
+        if payment is None and event.event_id not in self._inbox.seen_events:
+            self._inbox.early_events.append(event)  # faster than our own bookkeeping: kept for later
+            return
         if (
             event.event_id in self._inbox.seen_events
             or payment is None
@@ -217,3 +223,12 @@ class OrderHandlers:
             )
             return
         payment.status = "succeeded"
+
+    def _deliver_early_events(self) -> None:
+        """Apply the vendor events that arrived before their contract or payment was recorded."""
+        early, self._inbox.early_events = self._inbox.early_events, []
+        for event in early:
+            if isinstance(event, ContractSigned):
+                self.contract_signed(event)
+            else:
+                self.payment_event(event)

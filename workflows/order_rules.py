@@ -56,6 +56,8 @@ class Inbox:
     rating: RateInput | None = None
     cancel: CancelInput | None = None
     seen_events: set[str] = field(default_factory=set)
+    # vendor events that arrived before the contract or payment they concern was recorded here
+    early_events: list[ContractSigned | PaymentEvent] = field(default_factory=list)
     dispute: DisputeFeeListInput | None = None
     resolution: ResolveDisputeInput | None = None
     replacement: ReplacementInput | None = None
