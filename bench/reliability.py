@@ -33,10 +33,10 @@ from sandbox.testing import ServerThread
 from scripts.order_journey import OrderJourney
 from scripts.patient_journey import PatientJourney, switch_faults
 from tests.reliability.test_fault_storm import STORM
-from tests.reliability.test_worker_kill import WorkerProcess, wait_in_flight
+from tests.reliability.test_worker_kill import wait_in_flight
+from tests.support.processes import WorkerProcess, worker_env
 from tests.support.stack import (
     API_KEY,
-    WEBHOOK_SECRET,
     migrated_database,
     platform_settings,
     running_stack,
@@ -96,20 +96,7 @@ async def kill_recovery(database_url: str, address: str, env: Any, log: Path) ->
         temporal_address=address,
     )
     api.start(create_app(settings))
-    worker = WorkerProcess(
-        {
-            **os.environ,
-            "ENVIRONMENT": "test",
-            "DATABASE_URL": database_url,
-            "PLATFORMS_URL": sandbox.url,
-            "PLATFORMS_API_KEY": API_KEY,
-            "PLATFORMS_WEBHOOK_SECRET": WEBHOOK_SECRET,
-            "PUBLIC_API_URL": api.url,
-            "TEMPORAL_ADDRESS": address,
-            "TASK_QUEUE": "bench-kill",
-        },
-        log,
-    )
+    worker = WorkerProcess(worker_env(settings), log)
     worker.start()
     try:
         j = OrderJourney(api.url, sandbox.url, API_KEY, timeout=120.0)

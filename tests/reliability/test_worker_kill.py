@@ -5,10 +5,6 @@ holds the contract's signing flow and the payment once each (the retry reuses th
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,7 +14,6 @@ from temporalio.api.enums.v1 import EventType, PendingActivityState
 from temporalio.client import WorkflowHandle
 
 from api.main import create_app
-from config import ROOT
 from sandbox.app import create_app as create_sandbox
 from sandbox.testing import ServerThread
 from scripts.order_journey import OrderJourney
@@ -29,34 +24,11 @@ from tests.reliability.conftest import (
     report,
     sandbox_stats,
 )
-from tests.support.stack import API_KEY, WEBHOOK_SECRET, Stack, platform_settings
+from tests.support.processes import WorkerProcess, worker_env
+from tests.support.stack import API_KEY, Stack, platform_settings
 
 QUEUE = "reliability-kill"
 SLOW_MS = 4000
-
-
-class WorkerProcess:
-    def __init__(self, env: dict[str, str], log: Path) -> None:
-        self.env, self.log = env, log
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.kills = 0
-
-    def start(self) -> None:
-        with self.log.open("ab") as out:
-            self.proc = subprocess.Popen(
-                [sys.executable, "worker.py"], cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT
-            )
-
-    def kill(self) -> None:
-        assert self.proc is not None
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(timeout=10)
-        self.kills += 1
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(timeout=15)
 
 
 @pytest.fixture
@@ -72,17 +44,7 @@ def kill_stack(dev_stack: Stack, tmp_path: Path) -> Iterator[tuple[Stack, Worker
         temporal_address=dev_stack.settings.temporal_address,
     )
     api.start(create_app(settings))
-    env = {
-        **os.environ,
-        "ENVIRONMENT": "test",
-        "DATABASE_URL": settings.database_url,
-        "PLATFORMS_URL": sandbox.url,
-        "PLATFORMS_API_KEY": API_KEY,
-        "PLATFORMS_WEBHOOK_SECRET": WEBHOOK_SECRET,
-        "PUBLIC_API_URL": api.url,
-        "TEMPORAL_ADDRESS": settings.temporal_address,
-        "TASK_QUEUE": QUEUE,
-    }
+    env = worker_env(settings)
     worker = WorkerProcess(env, tmp_path / "worker.log")
     worker.start()
     try:

@@ -4,46 +4,17 @@ where it was and completes, with every side effect exactly once."""
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import subprocess
-import sys
 from collections.abc import Iterator
 
 import pytest
 
 from api.main import create_app
-from config import ROOT
 from sandbox.testing import ServerThread
 from tests.support.orders import events, journey
-from tests.support.stack import API_KEY, WEBHOOK_SECRET, Stack, platform_settings
+from tests.support.processes import WorkerProcess, worker_env
+from tests.support.stack import Stack, platform_settings
 
 QUEUE = "orders-restart"
-
-
-class WorkerProcess:
-    def __init__(self, env: dict[str, str]) -> None:
-        self.env = env
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "worker.py"],
-            cwd=ROOT,
-            env=self.env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-
-    def kill(self) -> None:
-        assert self.proc is not None
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(timeout=15)
 
 
 @pytest.fixture
@@ -58,17 +29,7 @@ def restart_stack(dev_stack: Stack) -> Iterator[tuple[Stack, WorkerProcess]]:
         temporal_address=dev_stack.settings.temporal_address,
     )
     api.start(create_app(settings))
-    env = {
-        **os.environ,
-        "ENVIRONMENT": "test",
-        "DATABASE_URL": settings.database_url,
-        "PLATFORMS_URL": settings.platforms_url,
-        "PLATFORMS_API_KEY": API_KEY,
-        "PLATFORMS_WEBHOOK_SECRET": WEBHOOK_SECRET,
-        "PUBLIC_API_URL": api.url,
-        "TEMPORAL_ADDRESS": settings.temporal_address,
-        "TASK_QUEUE": QUEUE,
-    }
+    env = worker_env(settings)
     worker = WorkerProcess(env)
     worker.start()
     stack = Stack(dev_stack.env, settings, api.url, dev_stack.sandbox_url, dev_stack.engine)
