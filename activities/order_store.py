@@ -26,6 +26,7 @@ from db.models import (
 )
 from domain.catalogue import ServiceMode
 from domain.orders import Actor, Outcome, Scores, Stage
+from domain.service_area import offered
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,7 @@ class OrderStore:
             if existing:
                 return [r.agency_id for r in existing]
             query = (
-                select(Agency)
+                select(Agency, ServiceItem)
                 .join(ServiceItem, col(ServiceItem.agency_id) == col(Agency.id))
                 .where(
                     Agency.approved,
@@ -103,7 +104,13 @@ class OrderStore:
             )
             if order.requested_agency_id:
                 query = query.where(Agency.id == order.requested_agency_id)
-            agencies = [a for a in (await s.exec(query)).unique().all() if order.district in a.districts]
+            agencies = list(
+                {
+                    a.id: a
+                    for a, item in (await s.exec(query)).all()
+                    if offered(item.districts, item.hours, a.districts, order.district, order.starts_at)
+                }.values()
+            )
             scores: dict[str, list[int]] = {}
             rows = await s.exec(
                 select(Evaluation.agency_id, Evaluation.agency_scores).where(

@@ -31,6 +31,7 @@ from db.models import Agency, Customer, CustomerAddress, IdempotencyKey, Order, 
 from devdata.market import DISTRICTS
 from domain.catalogue import ServiceCategory, ServiceMode
 from domain.orders import Channel, OrderInput, Role
+from domain.service_area import offered
 from workflows.order import OrderWorkflow, initial_search_attributes, order_workflow_id
 
 
@@ -79,7 +80,7 @@ def _address_for(customer: Customer, demand: DemandCreate) -> CustomerAddress:
 async def _check_agency(session: AsyncSession, demand: DemandCreate, district: str) -> None:
     """Refuse a demand no agency could take, before any workflow starts."""
     query = (
-        select(Agency)
+        select(Agency, ServiceItem)
         .join(ServiceItem, ServiceItem.agency_id == Agency.id)  # type: ignore[arg-type]
         .where(
             Agency.approved,
@@ -94,12 +95,13 @@ async def _check_agency(session: AsyncSession, demand: DemandCreate, district: s
         if agency is None or not agency.approved:
             raise field_error("agency_id", "no such agency")
         query = query.where(Agency.id == demand.agency_id)
-    agencies = [a for a in (await session.exec(query)).unique().all() if district in a.districts]
-    if not agencies:
+    rows = (await session.exec(query)).all()
+    if not any(offered(i.districts, i.hours, a.districts, district, demand.starts_at) for a, i in rows):
         where = "the chosen agency does not" if demand.agency_id else "no agency on the platform does"
         raise field_error(
             "agency_id" if demand.agency_id else "category",
-            f"{where} offer {demand.category.value} ({demand.mode.value}) in district {district}",
+            f"{where} offer {demand.category.value} ({demand.mode.value}) in district {district} "
+            "at that time",
         )
 
 

@@ -12,12 +12,14 @@ import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from datetime import time as clock
 from pathlib import Path
 from typing import Any
 
 import httpx
 
 from devdata.market import AGENCY_BY_KEY, WORKERS, stable_id
+from domain.service_area import BEIJING
 
 WORKER_TOKENS = {w.id: f"dev-worker-{w.key}" for w in WORKERS}
 SCORES = {"content": 5, "range": 5, "quality": 5, "attitude": 5, "punctuality": 4}
@@ -31,9 +33,18 @@ _SLOTS = itertools.count()
 
 
 def next_visit_start() -> datetime:
-    """A start time of its own for each hourly demand this process makes (13 hours apart, from tomorrow),
-    so that orders left open by one journey never hold the worker another journey needs."""
-    return (datetime.now(UTC) + timedelta(days=1, hours=13 * next(_SLOTS))).replace(microsecond=0)
+    """A start time of its own for each hourly demand this process makes — 08:00 or 13:00 Beijing time on
+    successive days from tomorrow, Sundays skipped (within the seeded items' hours) — so that orders left
+    open by one journey never hold the worker another journey needs."""
+    slot = next(_SLOTS)
+    day = datetime.now(BEIJING).date() + timedelta(days=1)
+    for _ in range(slot // 2):
+        day += timedelta(days=1)
+        if day.isoweekday() == 7:
+            day += timedelta(days=1)
+    if day.isoweekday() == 7:
+        day += timedelta(days=1)
+    return datetime.combine(day, clock(8 if slot % 2 == 0 else 13), BEIJING)
 
 
 def hourly_demand(

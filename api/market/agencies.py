@@ -20,6 +20,7 @@ from api.market.schemas_agencies import (
 from db.columns import utcnow
 from db.market_models import Agency, ServiceItem, User
 from devdata.market import DISTRICTS
+from domain import service_area
 from domain.identity import uscc_check_ok
 from domain.orders import Role
 
@@ -161,18 +162,8 @@ def update_service_item(agency: Agency, item: ServiceItem, body: ServiceItemUpda
 
 
 def serves(item: ServiceItem, agency: Agency, district: str | None) -> bool:
-    if district is None:
-        return True
-    return district in (item.districts or agency.districts)
+    return service_area.serves(item.districts, agency.districts, district)
 
 
 def open_at(item: ServiceItem, weekday: int | None, time: str | None) -> bool:
-    """Offered on that ISO weekday (and at that HH:MM). Items without hours are by arrangement: always."""
-    if not item.hours or (weekday is None and time is None):
-        return True
-    days = [str(weekday)] if weekday is not None else list(item.hours)
-    for day in days:
-        span = item.hours.get(day)
-        if span and (time is None or span[0] <= time < span[1]):
-            return True
-    return False
+    return service_area.open_at(item.hours, weekday, time)

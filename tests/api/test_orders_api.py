@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import datetime, timedelta
+from datetime import time as clock
 from typing import Any
 
 import httpx
 
 from devdata.market import AGENCY_BY_KEY
+from domain.service_area import BEIJING
 from scripts.order_journey import hourly_demand
 from tests.support.orders import journey
 from tests.support.stack import Stack
@@ -206,3 +209,24 @@ async def test_readers_see_only_their_part_of_the_workflow_state(dev_stack: Stac
         seen = (await http.get(f"/api/v1/orders/{j.order_id}")).json()["workflow"]
     assert seen["candidate_agency_ids"] == [offered]
     await j.call(j.customer_token, "POST", f"/api/v1/orders/{j.order_id}/cancel", {"reason": "测试结束"})
+
+
+async def test_a_demand_outside_the_items_hours_is_refused(dev_stack: Stack) -> None:
+    # 安心家政's hourly service runs Monday to Saturday, 08:00-18:00 (Beijing time)
+    sunday = datetime.now(BEIJING).date() + timedelta(days=1)
+    while sunday.isoweekday() != 7:
+        sunday += timedelta(days=1)
+    for hour in (10, 20):  # a Sunday; then a Monday evening
+        day = sunday if hour == 10 else sunday + timedelta(days=1)
+        starts_at = datetime.combine(day, clock(hour), BEIJING).isoformat()
+        answer = await post(
+            dev_stack, CUSTOMER, {**hourly_demand(), "starts_at": starts_at}, str(uuid.uuid4())
+        )
+        assert answer.status_code == 422 and "at that time" in answer.json()["message"], answer.text
+    monday_morning = datetime.combine(sunday + timedelta(days=1), clock(9), BEIJING).isoformat()
+    fine = await post(
+        dev_stack, CUSTOMER, {**hourly_demand(), "starts_at": monday_morning}, str(uuid.uuid4())
+    )
+    assert fine.status_code == 201, fine.text
+    async with dev_stack.http(CUSTOMER) as http:
+        await http.post(f"/api/v1/orders/{fine.json()['id']}/cancel", json={"reason": "测试结束"})

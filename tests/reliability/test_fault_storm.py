@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -33,16 +32,10 @@ STORM = {
 }
 
 
-def demand(days_ahead: int) -> dict[str, Any]:
-    """An hourly demand ``days_ahead`` days out: concurrent orders do not compete for the same worker."""
-    start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=days_ahead)
-    return {**hourly_demand(), "starts_at": start.isoformat()}
-
-
 async def one_order(stack: Stack, n: int) -> dict[str, Any]:
     interview = n % 2 == 0
     j = PatientJourney(stack.api_url, stack.sandbox_url, API_KEY, timeout=240.0)
-    await j.post_demand(demand(10 + n))
+    await j.post_demand(hourly_demand())
     await j.accept()
     await j.sign()
     await j.choose_worker(interview=interview)

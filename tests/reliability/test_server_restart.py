@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -42,11 +41,6 @@ async def start_server(db_file: Path, port: int) -> WorkflowEnvironment:
     )
 
 
-def demand(days_ahead: int) -> dict[str, Any]:
-    start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=days_ahead)
-    return {**hourly_demand(), "starts_at": start.isoformat()}
-
-
 async def finish(j: OrderJourney, stage: str) -> dict[str, Any]:
     """Take the order from where it waits (``stage``) to the end."""
     if stage == "acceptance":
@@ -68,11 +62,10 @@ async def test_open_orders_resume_after_the_server_restarts(database_url: str, t
     restarted: WorkflowEnvironment | None = None
     try:
         async with running_stack(env, database_url, sandbox.url, QUEUE) as stack:
-            waiting = {"acceptance": 20, "contract": 21, "matching": 22, "service": 23}
             journeys: dict[str, OrderJourney] = {}
-            for stage, days in waiting.items():
+            for stage in ("acceptance", "contract", "matching", "service"):
                 j = OrderJourney(stack.api_url, stack.sandbox_url, API_KEY, timeout=90.0)
-                await j.post_demand(demand(days))
+                await j.post_demand(hourly_demand())
                 if stage != "acceptance":
                     await j.accept()
                 if stage in ("matching", "service"):

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -28,14 +27,9 @@ ORDERS = 3
 CHAOS = {"duplicate_webhook_rate": 1.0, "reorder_webhooks": True, "reorder_window_ms": 400}
 
 
-def demand(days_ahead: int) -> dict[str, Any]:
-    start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=days_ahead)
-    return {**hourly_demand(), "starts_at": start.isoformat()}
-
-
 async def to_payment(stack: Stack, n: int) -> tuple[OrderJourney, str]:
     j = OrderJourney(stack.api_url, stack.sandbox_url, API_KEY, timeout=90.0)
-    await j.post_demand(demand(30 + n))
+    await j.post_demand(hourly_demand())
     await j.accept()
     await j.sign()
     await j.choose_worker(interview=False)
