@@ -241,17 +241,26 @@ async def annex_document(
     return _pdf(annex.document, annex.document_sha256, f"annex-{number}.pdf", annex.status)
 
 
+async def _money_document(
+    session: AsyncSession, principal: Principal, order_id: str, kind: str, row: FeeList | Invoice | None
+) -> Document:
+    """The stored PDF of a fee list or an invoice of this order, for those who may see money (else 404)."""
+    order = await get_readable_order(session, principal, order_id)
+    doc = await _stored(session, kind, row.id) if row is not None else None
+    if not _may_see_money(principal) or row is None or row.order_id != order.id or doc is None:
+        raise not_found("document")
+    return doc
+
+
 @router.get(
     "/documents/fee-lists/{fee_list_id}.pdf", response_class=Response, responses=_PDF, summary="A fee list"
 )
 async def fee_list_document(
     order_id: str, fee_list_id: str, session: SessionDep, principal: PrincipalDep
 ) -> Response:
-    order = await get_readable_order(session, principal, order_id)
     fee_list = await session.get(FeeList, fee_list_id)
-    doc = await _stored(session, "fee_list", fee_list_id)
-    if not _may_see_money(principal) or fee_list is None or fee_list.order_id != order.id or doc is None:
-        raise not_found("document")
+    doc = await _money_document(session, principal, order_id, "fee_list", fee_list)
+    assert fee_list is not None
     return _pdf(doc.content, doc.sha256, f"fee-list-{fee_list.cycle}.pdf", fee_list.status)
 
 
@@ -261,11 +270,9 @@ async def fee_list_document(
 async def invoice_document(
     order_id: str, invoice_id: str, session: SessionDep, principal: PrincipalDep
 ) -> Response:
-    order = await get_readable_order(session, principal, order_id)
     invoice = await session.get(Invoice, invoice_id)
-    doc = await _stored(session, "invoice", invoice_id)
-    if not _may_see_money(principal) or invoice is None or invoice.order_id != order.id or doc is None:
-        raise not_found("document")
+    doc = await _money_document(session, principal, order_id, "invoice", invoice)
+    assert invoice is not None
     return _pdf(doc.content, doc.sha256, f"invoice-{invoice.invoice_no}.pdf", invoice.status)
 
 
