@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Path, Response, UploadFile
 from pydantic import BaseModel
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.exceptions import ApplicationError as TemporalApplicationError
 
 from activities.platform_client import PlatformUnavailable
@@ -49,16 +50,18 @@ def _as_self(worker: Worker, user_id: str) -> Principal:
     return Principal(user_id, Role.WORKER, worker.id)
 
 
-def require_worker_editor(principal: Principal, worker: Worker) -> None:
-    """The worker herself or a user of her agency; others who may see her (platform staff) only read."""
+async def editable_worker(session: AsyncSession, principal: Principal, worker_id: str) -> Worker:
+    """The worker, if the caller may change her record: the worker herself or a user of her agency (404 if
+    the caller may not see her; 403 for those who only read, such as platform staff)."""
+    worker = await get_readable(session, principal, Worker, worker_id, "worker")
     if principal.role == Role.WORKER and principal.party_id == worker.id:
-        return
+        return worker
     if (
         principal.role == Role.AGENCY
         and worker.agency_id is not None
         and principal.party_id == worker.agency_id
     ):
-        return
+        return worker
     raise ApiError(403, "forbidden", "only the worker or her agency may change her record")
 
 
@@ -134,8 +137,7 @@ async def get_worker(worker_id: str, session: SessionDep, principal: PrincipalDe
 async def patch_worker(
     worker_id: str, body: WorkerUpdate, session: SessionDep, principal: PrincipalDep
 ) -> WorkerPublic:
-    worker = await get_readable(session, principal, Worker, worker_id, "worker")
-    require_worker_editor(principal, worker)
+    worker = await editable_worker(session, principal, worker_id)
     update_worker(worker, body, principal)
     await session.commit()
     return worker_view(worker, principal)
@@ -147,8 +149,7 @@ async def patch_worker(
     summary="The worker leaves her agency (or is let go)",
 )
 async def leave(worker_id: str, session: SessionDep, principal: PrincipalDep) -> WorkerPublic:
-    worker = await get_readable(session, principal, Worker, worker_id, "worker")
-    require_worker_editor(principal, worker)
+    worker = await editable_worker(session, principal, worker_id)
     await leave_agency(session, worker)
     await session.commit()
     return worker_view(worker, principal)
@@ -163,8 +164,7 @@ async def leave(worker_id: str, session: SessionDep, principal: PrincipalDep) ->
 async def post_certificate(
     worker_id: str, body: CertificateCreate, session: SessionDep, principal: PrincipalDep
 ) -> WorkerPublic:
-    worker = await get_readable(session, principal, Worker, worker_id, "worker")
-    require_worker_editor(principal, worker)
+    worker = await editable_worker(session, principal, worker_id)
     add_certificate(worker, body)
     await session.commit()
     return worker_view(worker, principal)
@@ -179,8 +179,7 @@ async def post_certificate(
 async def post_training(
     worker_id: str, body: TrainingCreate, session: SessionDep, principal: PrincipalDep
 ) -> WorkerPublic:
-    worker = await get_readable(session, principal, Worker, worker_id, "worker")
-    require_worker_editor(principal, worker)
+    worker = await editable_worker(session, principal, worker_id)
     add_training(worker, body)
     await session.commit()
     return worker_view(worker, principal)
@@ -194,8 +193,7 @@ async def post_training(
 async def put_availability(
     worker_id: str, body: Availability, session: SessionDep, principal: PrincipalDep
 ) -> WorkerPublic:
-    worker = await get_readable(session, principal, Worker, worker_id, "worker")
-    require_worker_editor(principal, worker)
+    worker = await editable_worker(session, principal, worker_id)
     set_availability(worker, body)
     await session.commit()
     return worker_view(worker, principal)
@@ -209,8 +207,7 @@ async def put_availability(
 async def put_photo(
     worker_id: str, file: Annotated[UploadFile, File()], session: SessionDep, principal: PrincipalDep
 ) -> UploadAnswer:
-    worker = await get_readable(session, principal, Worker, worker_id, "worker")
-    require_worker_editor(principal, worker)
+    worker = await editable_worker(session, principal, worker_id)
     data, content_type = await read_checked(file, "photo")
     record = stored(
         data,
