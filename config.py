@@ -66,6 +66,18 @@ class Settings(BaseSettings):
     # OAuth2 password-flow access tokens live this long.
     access_token_minutes: int = 8 * 60
 
+    # The web front's session cookie (web/session.py): Secure with the ``__Host-`` name prefix unless set to
+    # false, which only development and test may do (None: secure outside development and test).
+    web_cookie_secure: bool | None = None
+    web_session_hours: int = Field(12, ge=1, le=24 * 30)  # absolute lifetime of a web session
+    web_session_idle_minutes: int = Field(30, ge=1, le=24 * 60)  # ends after this long without a request
+
+    @property
+    def web_secure_cookies(self) -> bool:
+        if self.web_cookie_secure is not None:
+            return self.web_cookie_secure
+        return self.environment not in ("development", "test")
+
     def deadlines(self) -> Deadlines:
         return Deadlines(**self.order_deadlines)
 
@@ -88,6 +100,10 @@ class Settings(BaseSettings):
                 raise ValueError("PII_INDEX_KEY must be set outside development")
             if self.database_url.startswith("sqlite"):
                 raise ValueError("DATABASE_URL must point at PostgreSQL outside development")
+            if self.web_cookie_secure is False:
+                raise ValueError(
+                    "WEB_COOKIE_SECURE=false is refused in production: the session cookie is Secure"
+                )
         return self
 
 

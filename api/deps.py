@@ -50,6 +50,7 @@ class Principal:
     party_id: str  # customer / agency / worker id; the point id for point staff; "platform" for staff
     point_id: str | None = None
     agency_role: str | None = None  # owner | staff, for agency users
+    channel: Channel = Channel.API  # how the caller reached the platform: the API, or the web front (web/)
 
     @property
     def is_platform_staff(self) -> bool:
@@ -59,7 +60,7 @@ class Principal:
         """The Actor for a step on an order; point staff act for the order's customer."""
         if self.role == Role.POINT_STAFF:
             return Actor(Role.POINT_STAFF, self.user_id, customer_id or "", Channel.POINT, self.point_id)
-        return Actor(self.role, self.user_id, self.party_id, Channel.API)
+        return Actor(self.role, self.user_id, self.party_id, self.channel)
 
 
 _api_key = HTTPBearer(

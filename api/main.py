@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from temporalio.client import Client
 
+import web
 from activities.platform_client import PlatformClient
 from api import errors
 from api.routes import (
@@ -74,6 +75,7 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None)
         money,
     ):
         app.include_router(module.router)
+    app.include_router(web.router)  # the customer web front at / (web/, docs/web.md)
     return app
 
 

@@ -135,7 +135,7 @@ async def create_order(
             requirements=demand.requirements.model_dump(mode="json"),
             notes=demand.notes,
             requested_agency_id=demand.agency_id,
-            channel=Channel.POINT if principal.role == Role.POINT_STAFF else Channel.API,
+            channel=Channel.POINT if principal.role == Role.POINT_STAFF else principal.channel,
             created_by_user_id=principal.user_id,
             point_id=principal.point_id,
         )
