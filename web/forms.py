@@ -20,8 +20,8 @@ from domain.service_area import BEIJING
 Form = dict[str, str]
 Errors = dict[str, str]
 
-PHONE = re.compile(r"^1[3-9]\d{9}$")
-USERNAME = re.compile(r"^[a-z][a-z0-9_.-]{2,31}$")
+PHONE = r"1[3-9]\d{9}"
+USERNAME = r"[a-z][a-z0-9_.-]{2,31}"
 
 
 class PageError(Exception):
@@ -84,28 +84,31 @@ def optional(form: Form, errors: Errors, name: str, label: str, max_len: int = 5
     return value
 
 
-def integer(form: Form, errors: Errors, name: str, label: str, low: int, high: int) -> int:
-    value = form.get(name, "")
+def _shaped(errors: Errors, name: str, label: str, value: str, pattern: str, wrong: str) -> str | None:
+    """``value`` if it is given and fully matches ``pattern``; else None, with the field's message."""
     if not value:
         errors[name] = f"请填写{label}"
+        return None
+    if not re.fullmatch(pattern, value):
+        errors[name] = wrong
+        return None
+    return value
+
+
+def integer(form: Form, errors: Errors, name: str, label: str, low: int, high: int) -> int:
+    value = _shaped(errors, name, label, form.get(name, ""), r"\d{1,9}", f"{label}应为整数")
+    if value is None:
         return 0
-    if not re.fullmatch(r"\d{1,9}", value):
-        errors[name] = f"{label}应为整数"
-        return 0
-    number = int(value)
-    if not low <= number <= high:
+    if not low <= int(value) <= high:
         errors[name] = f"{label}应在 {low} 到 {high} 之间"
-    return number
+    return int(value)
 
 
 def yuan(form: Form, errors: Errors, name: str, label: str, high_yuan: int = 1_000_000) -> int:
     """An amount in yuan (up to 2 decimals), as fen."""
-    value = form.get(name, "").replace(",", "").replace("，", "")
-    if not value:
-        errors[name] = f"请填写{label}"
-        return 0
-    if not re.fullmatch(r"\d{1,7}(\.\d{1,2})?", value):
-        errors[name] = f"{label}应为金额（元），最多两位小数"
+    raw = form.get(name, "").replace(",", "").replace("，", "")
+    value = _shaped(errors, name, label, raw, r"\d{1,7}(\.\d{1,2})?", f"{label}应为金额（元），最多两位小数")
+    if value is None:
         return 0
     whole, _, cents = value.partition(".")
     fen = int(whole) * 100 + int((cents + "00")[:2])
@@ -132,19 +135,14 @@ def id_number(form: Form, errors: Errors) -> str:
 
 def phone(form: Form, errors: Errors) -> str:
     value = re.sub(r"[\s-]", "", form.get("phone", ""))
-    if not value:
-        errors["phone"] = "请填写手机号码"
-    elif not PHONE.match(value):
-        errors["phone"] = "手机号码应为 11 位，以 13-19 开头"
+    _shaped(errors, "phone", "手机号码", value, PHONE, "手机号码应为 11 位，以 13-19 开头")
     return value
 
 
 def username(form: Form, errors: Errors) -> str:
     value = form.get("username", "")
-    if not value:
-        errors["username"] = "请填写用户名"
-    elif not USERNAME.match(value):
-        errors["username"] = "用户名 3-32 位，由小写字母、数字、点、下划线或连字符组成，以字母开头"
+    rule = "用户名 3-32 位，由小写字母、数字、点、下划线或连字符组成，以字母开头"
+    _shaped(errors, "username", "用户名", value, USERNAME, rule)
     return value
 
 

@@ -7,6 +7,8 @@ stores the sealed customer, her first address and her login."""
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
@@ -30,9 +32,18 @@ def redirect(visitor: Visitor, url: str) -> Response:
     return visitor.finish(RedirectResponse(url, status_code=303))
 
 
-def check_csrf(visitor: Visitor, form: Form) -> None:
+async def posted(request: Request, visitor: Visitor) -> Form:
+    """The posted form, once its CSRF token is the visitor's session's (else the 403 page)."""
+    form = await forms.read_form(request)
     if not visitor.csrf_ok(form.get("csrf_token")):
         raise CSRF_REFUSED
+    return form
+
+
+def login_redirect(request: Request) -> Response:
+    """To the sign-in page, and back here afterwards."""
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(f"/login?next={quote(target, safe='/')}", status_code=303)
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -46,8 +57,7 @@ async def login_page(request: Request, visitor: VisitorDep, session: SessionDep)
 
 @router.post("/login", response_class=HTMLResponse)
 async def login(request: Request, visitor: VisitorDep, session: SessionDep) -> Response:
-    form = await forms.read_form(request)
-    check_csrf(visitor, form)
+    form = await posted(request, visitor)
     target = forms.safe_next(form.get("next"))
     errors: Errors = {}
     username, password = form.get("username", ""), form.get("password", "")
@@ -78,8 +88,7 @@ async def login(request: Request, visitor: VisitorDep, session: SessionDep) -> R
 
 @router.post("/logout")
 async def logout(request: Request, visitor: VisitorDep, session: SessionDep) -> Response:
-    form = await forms.read_form(request)
-    check_csrf(visitor, form)
+    await posted(request, visitor)  # the CSRF check: a sign-out is a change too
     await visitor.sign_out(session)
     return redirect(visitor, "/")
 
@@ -140,8 +149,7 @@ def _registration(form: Form, errors: Errors) -> CustomerCreate | None:
 async def register(
     request: Request, visitor: VisitorDep, session: SessionDep, platforms: PlatformsDep
 ) -> Response:
-    form = await forms.read_form(request)
-    check_csrf(visitor, form)
+    form = await posted(request, visitor)
     errors: Errors = {}
     body = _registration(form, errors)
     kept = {k: v for k, v in form.items() if k not in ("password", "password2", "csrf_token")}

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlmodel import col, select
 
@@ -29,17 +28,12 @@ from domain.orders import Role, Stage
 from domain.service_area import BEIJING
 from web import forms
 from web.forms import Errors, Form, zh_field_errors, zh_validation
-from web.pages_account import check_csrf, redirect
+from web.pages_account import login_redirect, posted, redirect
 from web.platform_links import interview_link, pay_link
 from web.render import WebRoute, district_label, render
 from web.session import Visitor, VisitorDep
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
-
-
-def login_redirect(request: Request) -> Response:
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return RedirectResponse(f"/login?next={quote(target, safe='/')}", status_code=303)
 
 
 @router.get("/orders", response_class=HTMLResponse)
@@ -85,8 +79,7 @@ async def order_page(
     temporal: TemporalDep,
     platforms: PlatformsDep,
 ) -> Response:
-    principal = visitor.principal
-    if principal is None:
+    if (principal := visitor.principal) is None:
         return login_redirect(request)
     detail = await orders.get_order(
         order_id=order_id, session=session, temporal=temporal, principal=principal
@@ -192,8 +185,7 @@ async def _demand_page(
 
 @router.get("/demand/new", response_class=HTMLResponse)
 async def demand_page(request: Request, visitor: VisitorDep, session: SessionDep) -> Response:
-    principal = visitor.principal
-    if principal is None:
+    if (principal := visitor.principal) is None:
         return login_redirect(request)
     start = (datetime.now(UTC) + timedelta(days=1)).replace(minute=0, second=0, microsecond=0)
     form: Form = {
@@ -278,10 +270,8 @@ async def post_demand(
     temporal: TemporalDep,
     settings: SettingsDep,
 ) -> Response:
-    form = await forms.read_form(request)
-    check_csrf(visitor, form)
-    principal = visitor.principal
-    if principal is None:
+    form = await posted(request, visitor)
+    if (principal := visitor.principal) is None:
         return login_redirect(request)
     key = forms.form_key(form)
     errors: Errors = {}

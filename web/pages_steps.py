@@ -32,8 +32,7 @@ from api.scoping import get_readable_order
 from db.models import StoredFile, Worker
 from web import forms
 from web.forms import Form, PageError
-from web.pages_account import check_csrf, redirect
-from web.pages_orders import login_redirect
+from web.pages_account import login_redirect, posted, redirect
 from web.render import WebRoute
 from web.session import VisitorDep
 
@@ -144,10 +143,8 @@ async def take_step(
     session: SessionDep,
     temporal: TemporalDep,
 ) -> Response:
-    form = await forms.read_form(request)
-    check_csrf(visitor, form)
-    principal = visitor.principal
-    if principal is None:
+    form = await posted(request, visitor)
+    if (principal := visitor.principal) is None:
         return login_redirect(request)
     step = STEPS.get(action)
     if step is None:

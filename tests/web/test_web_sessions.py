@@ -4,9 +4,7 @@ the API."""
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import os
 import re
 from datetime import timedelta
 
@@ -20,6 +18,7 @@ from db.columns import utcnow
 from db.engine import session_scope
 from devdata.market import DEV_PASSWORD
 from tests.support.stack import Stack
+from tests.test_config import PRODUCTION
 from tests.web.support import PASSWORD, Browser, check_page, hidden, registered, registration
 from web.forms import safe_next
 from web.models import WebSession
@@ -200,20 +199,6 @@ async def test_public_pages_render_in_chinese(dev_stack: Stack) -> None:
     for path in ("/docs", "/healthz", "/api/v1/catalogue"):  # the API is where it was
         assert (await browser.get(path)).status_code == 200
     await browser.http.aclose()
-
-
-KEY = base64.b64encode(os.urandom(32)).decode()
-PRODUCTION = {
-    "environment": "production",
-    "database_url": "postgresql://app@db:5432/jiazheng",
-    "platforms_api_key": "k-prod",
-    "platforms_webhook_secret": "s-prod",
-    "payload_keys": {"2026-11": KEY},
-    "payload_key_id": "2026-11",
-    "pii_keys": {"2026-11": KEY},
-    "pii_key_id": "2026-11",
-    "pii_index_key": base64.b64encode(os.urandom(32)).decode(),
-}
 
 
 def test_production_cookies_are_secure_with_the_host_prefix() -> None:
