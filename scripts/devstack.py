@@ -28,7 +28,7 @@ import httpx
 from sqlalchemy.engine import make_url
 
 from config import ROOT, get_settings
-from devdata.market import DEV_USERS
+from devdata.market import DEV_PASSWORD, DEV_USERS
 from workflows.search_attributes import cli_flags
 
 GRACE_SECONDS = 10.0
@@ -239,6 +239,7 @@ def print_banner(api_url: str, sandbox_url: str, address: str, ui_url: str, logs
     print(
         f"""
 The platform is running (Ctrl-C stops it):
+  Web front    {api_url}/    (sign in: customer-lin-xiaoyu / {DEV_PASSWORD})
   API          {api_url}    OpenAPI: {api_url}/docs
   Temporal UI  {ui_url}    (gRPC {address})
   Sandbox      {sandbox_url}/docs

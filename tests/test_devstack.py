@@ -127,6 +127,9 @@ def test_devstack_runs_the_demo_and_stops_cleanly(tmp_path: Path) -> None:
         stack.wait_ready()
         children = children_of(stack.proc.pid)
         assert len(children) == 5, stack.output()  # temporal, sandbox, 2 workers, API
+        for page in ("/", "/zhao?district=330106", "/login"):  # the web front, on the SQLite default
+            answer = httpx.get(f"{stack.api_url}{page}", timeout=10.0)
+            assert answer.status_code == 200 and 'lang="zh-CN"' in answer.text, (page, answer.text[:500])
 
         demo = subprocess.run(
             [sys.executable, "-m", "scripts.demo"],

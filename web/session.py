@@ -23,7 +23,8 @@ from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Depends, Request, Response
-from sqlmodel import select
+from sqlalchemy import delete
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.deps import Principal, SessionDep, SettingsDep
@@ -34,6 +35,7 @@ from domain.orders import Channel, Role
 from web.models import WebSession
 
 TOUCH_EVERY = timedelta(seconds=60)  # last_seen_at is written at most this often
+PRUNE_AFTER = timedelta(days=1)
 
 
 def cookie_name(settings: Settings) -> str:
@@ -131,9 +133,11 @@ class Visitor:
             self._changed = True
 
     async def sign_in(self, session: AsyncSession, user: User) -> None:
-        """Replace the session with a new one for ``user`` (the caller commits)."""
+        """Replace the session with a new one for ``user`` (the caller commits). Sessions that ended a day
+        ago or more are deleted on the way."""
         if self.row is not None:
             self.row.revoked_at = utcnow()
+        await session.exec(delete(WebSession).where(col(WebSession.expires_at) < utcnow() - PRUNE_AFTER))
         self.token, self.row = await open_session(session, self.settings, user.id)
         self.user, self.principal = user, principal_of(user)
         self._changed = True

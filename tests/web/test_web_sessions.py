@@ -96,7 +96,7 @@ async def test_sign_out_ends_the_session_on_the_server(dev_stack: Stack) -> None
 
 
 async def test_idle_and_expired_sessions_end(dev_stack: Stack) -> None:
-    browser, _ = await registered(dev_stack)
+    browser, me = await registered(dev_stack)
     token = browser.session_cookie
     assert token
     assert (await browser.get("/orders")).status_code == 200
@@ -107,9 +107,16 @@ async def test_idle_and_expired_sessions_end(dev_stack: Stack) -> None:
     async with session_scope(dev_stack.engine) as db:
         row = (await db.exec(select(WebSession).where(WebSession.token_sha256 == sha256(token)))).one()
         row.last_seen_at = utcnow()
-        row.expires_at = utcnow() - timedelta(seconds=1)
+        row.expires_at = utcnow() - timedelta(days=2)
     assert (await browser.get("/orders")).status_code == 303, "past the absolute expiry"
     await browser.http.aclose()
+    again = Browser(dev_stack)  # a sign-in deletes sessions that ended a day ago or more
+    ok = await again.submit("/login", "/login", {"username": me["username"], "password": PASSWORD})
+    assert ok.status_code == 303
+    async with session_scope(dev_stack.engine) as db:
+        gone = (await db.exec(select(WebSession).where(WebSession.token_sha256 == sha256(token)))).first()
+        assert gone is None
+    await again.http.aclose()
 
 
 async def test_csrf_is_required_on_every_form(dev_stack: Stack) -> None:
