@@ -14,7 +14,7 @@ from sqlmodel import select
 
 from db.engine import session_scope
 from db.models import Order, PointAction
-from devdata.market import AGENCY_BY_KEY, DEV_PASSWORD, stable_id
+from devdata.market import AGENCY_BY_KEY, DEV_PASSWORD, WORKERS, stable_id
 from domain.service_area import BEIJING
 from scripts.order_journey import WORKER_TOKENS, next_visit_start
 from tests.market.support import login
@@ -90,6 +90,8 @@ async def test_a_customer_takes_an_order_through_every_stage_on_the_web(dev_stac
 
     page = await browser.page(path)
     assert "安心码" in page and "核验安心码" in page and "/api/v1/anxinma/" in page
+    for w in WORKERS:  # cards carry masked names and ID numbers, never a phone
+        assert w.id_number not in page and w.phone not in page and w.name not in page
     chosen = await browser.post(
         f"{path}/steps/select-worker", hidden_fields(page, f"{path}/steps/select-worker")
     )
