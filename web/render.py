@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import Request, Response
 from fastapi.responses import HTMLResponse
@@ -116,6 +117,13 @@ ENV.globals.update(
 def render(visitor: Visitor | None, template: str, status: int = 200, **context: Any) -> HTMLResponse:
     body = ENV.get_template(template).render(visitor=visitor, **context)
     response = HTMLResponse(body, status_code=status, headers=_HEADERS)
+    # forms post here, and (the pay button) to the payment platform
+    platforms = urlsplit(visitor.settings.platforms_url) if visitor is not None else None
+    elsewhere = f" {platforms.scheme}://{platforms.netloc}" if platforms and platforms.netloc else ""
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; "
+        f"form-action 'self'{elsewhere}"
+    )
     if visitor is not None:
         visitor.finish(response)
     return response
@@ -126,8 +134,6 @@ _HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
-    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; "
-    "form-action 'self' http: https:",
 }
 
 
