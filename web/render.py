@@ -3,6 +3,7 @@ class that turns a refused step (ApiError) or a PageError into a Chinese page in
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Coroutine
 from datetime import datetime
 from typing import Any
@@ -137,8 +138,14 @@ _HEADERS = {
 }
 
 
-def error_page(status: int, title: str, message: str) -> HTMLResponse:
-    return render(None, "error.html", status=status, title=title, message=message)
+def error_page(status: int, title: str, message: str, back: str | None = None) -> HTMLResponse:
+    return render(None, "error.html", status=status, title=title, message=message, back=back)
+
+
+def _back(path: str, status: int) -> str | None:
+    """Back to the order page after a refused step (not after a 404: there is nothing to go back to)."""
+    found = re.match(r"^/orders/[0-9a-f-]{36}", path)
+    return found.group(0) if found and status != 404 and found.group(0) != path else None
 
 
 _TITLES = {404: "没有找到", 403: "无法操作", 409: "暂不能操作", 422: "内容有误", 429: "请稍后再试"}
@@ -155,9 +162,10 @@ class WebRoute(APIRoute):
             try:
                 return await handler(request)
             except PageError as err:
-                return error_page(err.status, err.title, err.message)
+                return error_page(err.status, err.title, err.message, _back(request.url.path, err.status))
             except ApiError as err:
                 status = err.status if err.status in (403, 404, 409, 422, 429, 503) else 400
-                return error_page(status, _TITLES.get(status, "暂时无法完成"), zh_message(err))
+                back = _back(request.url.path, status)
+                return error_page(status, _TITLES.get(status, "暂时无法完成"), zh_message(err), back)
 
         return handle

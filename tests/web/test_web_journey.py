@@ -79,9 +79,15 @@ async def test_a_customer_takes_an_order_through_every_stage_on_the_web(dev_stac
     # the agency and the worker act over the API; the customer reads her state with her own login
     j = journey(dev_stack)
     j.order_id, j.customer_token = order_id, await login(dev_stack, me["username"], PASSWORD)
+    await j.wait_for("accept_or_decline")
+    path = f"/orders/{order_id}"
+    early = await browser.submit(path, f"{path}/steps/cancel", {"reason": ""})
+    assert early.status_code == 422 and "请填写取消原因" in early.text and f'href="{path}"' in early.text
+    page = await browser.page(path)
+    too_early = await browser.post(f"{path}/steps/sign", {**hidden_fields(page, f"{path}/steps/cancel")})
+    assert too_early.status_code == 409 and "订单当前所处的阶段不能进行这一步" in too_early.text
     await j.accept()
     await j.wait_for("sign_contract")
-    path = f"/orders/{order_id}"
     signed = await browser.submit(path, f"{path}/steps/sign", {})
     assert signed.status_code == 303 and signed.headers["location"] == path
     assert await eventually(browser, path, "您已签署"), "the page shows her signature once it is recorded"
