@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
-from api.deps import SessionDep
-from api.routes import agencies, knowledge
+from api.deps import PlatformsDep, SessionDep
+from api.routes import agencies, knowledge, workers
 from config import ROOT
 from devdata.market import DISTRICTS
 from domain.catalogue import ServiceCategory, ServiceMode
-from web.forms import Errors
+from web.forms import Errors, PageError
 from web.render import WebRoute, render
 from web.session import VisitorDep
 
@@ -101,6 +101,17 @@ async def zhao(request: Request, visitor: VisitorDep, session: SessionDep) -> HT
         )
     status = 422 if errors else 200
     return render(visitor, "zhao.html", status=status, form=query, errors=errors, result=result)
+
+
+@router.get("/anxinma/{code}", response_class=HTMLResponse)
+async def anxinma(
+    code: str, visitor: VisitorDep, session: SessionDep, platforms: PlatformsDep
+) -> HTMLResponse:
+    """What scanning a worker card's QR shows: her live 安心码 (``GET /api/v1/anxinma/{code}``)."""
+    if not re.fullmatch(r"[A-Z0-9]{4,32}", code):
+        raise PageError(404, "没有找到", "没有这个安心码。")
+    check = await workers.verify_anxinma(code=code, session=session, platforms=platforms)
+    return render(visitor, "anxinma.html", check=check)
 
 
 @router.get("/zhi", response_class=HTMLResponse)
