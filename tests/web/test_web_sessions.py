@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from sqlalchemy import text
 from sqlmodel import select
 
+from api.errors import ApiError, field_error
 from config import Settings
 from db.columns import utcnow
 from db.engine import session_scope
@@ -20,7 +21,7 @@ from devdata.market import DEV_PASSWORD
 from tests.support.stack import Stack
 from tests.test_config import PRODUCTION
 from tests.web.support import PASSWORD, Browser, check_page, hidden, registered, registration
-from web.forms import safe_next
+from web.forms import safe_next, zh_field_errors, zh_message
 from web.models import WebSession
 from web.session import cookie_name, set_cookie
 
@@ -228,3 +229,13 @@ def test_production_cookies_are_secure_with_the_host_prefix() -> None:
     with pytest.raises(ValidationError, match="WEB_COOKIE_SECURE"):
         Settings.model_validate({**PRODUCTION, "web_cookie_secure": False})
     assert not Settings.model_validate({"environment": "development"}).web_secure_cookies
+
+
+def test_the_apis_refusals_read_in_chinese() -> None:
+    """The sign-in lockout (ApiError 429 from ``authenticate``) and the API's field errors, as shown."""
+    locked = ApiError(429, "too_many_attempts", "too many failed sign-ins; try again in 15 minutes")
+    assert zh_message(locked) == "登录失败次数过多，账户已暂时锁定，请稍后再试。"
+    mismatch = field_error("name", "the name does not match the ID number at the identity platform")
+    assert zh_field_errors(mismatch, {"name": "name"}) == {"name": "姓名与身份证号码不一致（实名核验未通过）"}
+    unknown = ApiError(418, "teapot", "an English message nobody foresaw")
+    assert zh_message(unknown) == "操作未能完成，请稍后重试。"
