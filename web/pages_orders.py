@@ -171,13 +171,16 @@ async def _demand_page(
     visitor: Visitor, session: SessionDep, form: Form, errors: Errors, status: int = 200
 ) -> Response:
     assert visitor.principal is not None
+    addresses = await _address_options(session, visitor.principal)
+    if "address" not in form and len(addresses) == 1:  # a new form: her only address
+        form = {**form, "address": next(iter(addresses))}
     return render(
         visitor,
         "demand.html",
         status=status,
         form=form,
         errors=errors,
-        addresses=await _address_options(session, visitor.principal),
+        addresses=addresses,
         agencies=await _agency_options(session, visitor.principal),
         for_point=visitor.principal.role == Role.POINT_STAFF,
     )
