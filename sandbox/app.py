@@ -72,6 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for name, router in PLATFORM_ROUTERS:
         app.include_router(router, prefix=f"/{name}/v1", dependencies=auth)
     app.include_router(video.public_router, prefix="/video/v1")  # join links carry their own token
+    app.include_router(payment.cashier_router, prefix="/payment/v1")  # so do the payers' cashier links
     app.include_router(admin.router, prefix="/admin", dependencies=auth)
 
     @app.get("/healthz", tags=["admin"])

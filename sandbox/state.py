@@ -73,6 +73,7 @@ class Payment:
     description: str
     notify_url: str | None
     pay_url: str
+    payer_token: str = ""  # the token of the payer's cashier link (pay_url)
     created_at: datetime = field(default_factory=now)
     status: str = "pending"  # pending | succeeded | failed | closed
     paid_at: datetime | None = None

@@ -7,7 +7,6 @@ import re
 from collections.abc import Callable, Coroutine
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 from fastapi import Request, Response
 from fastapi.responses import HTMLResponse
@@ -118,12 +117,10 @@ ENV.globals.update(
 def render(visitor: Visitor | None, template: str, status: int = 200, **context: Any) -> HTMLResponse:
     body = ENV.get_template(template).render(visitor=visitor, **context)
     response = HTMLResponse(body, status_code=status, headers=_HEADERS)
-    # forms post here, and (the pay button) to the payment platform
-    platforms = urlsplit(visitor.settings.platforms_url) if visitor is not None else None
-    elsewhere = f" {platforms.scheme}://{platforms.netloc}" if platforms and platforms.netloc else ""
+    # forms post only here: paying is a link to the payment platform's cashier, not a form
     response.headers["Content-Security-Policy"] = (
         "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; "
-        f"form-action 'self'{elsewhere}"
+        "form-action 'self'"
     )
     if visitor is not None:
         visitor.finish(response)

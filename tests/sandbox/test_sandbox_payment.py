@@ -40,7 +40,7 @@ async def test_pay_delivers_signed_payment_succeeded(
     assert payment_id.startswith("pay_")
     assert payment["status"] == "pending"
     assert payment["amount_fen"] == 10000
-    assert payment["pay_url"].endswith(f"/payment/v1/payments/{payment_id}/pay")
+    assert f"/payment/v1/cashier/{payment_id}?token=" in payment["pay_url"]
 
     paid = await client.post(f"/payment/v1/payments/{payment_id}/pay")
     assert paid.status_code == 200
@@ -155,3 +155,39 @@ async def test_a_closed_payment_cannot_be_paid_and_a_paid_one_cannot_be_closed(
     await client.post(f"/payment/v1/payments/{paid}/pay")
     closing = await client.post(f"/payment/v1/payments/{paid}/close")
     assert closing.status_code == 409 and closing.json()["code"] == "payment_already_paid"
+
+
+async def test_cashier_is_the_payers_page_with_its_own_token(
+    client: httpx.AsyncClient, receiver: Receiver
+) -> None:
+    """The pay URL opens in a browser without the API key; the link's token is what lets the payer in."""
+    payment = await create_payment(client, "cashier", receiver.hook_url("cashier"), amount_fen=123456)
+    url = payment["pay_url"]
+    token = url.split("token=", 1)[1]
+    async with httpx.AsyncClient(timeout=10.0) as browser:  # no Authorization header
+        page = await browser.get(url)
+        assert page.status_code == 200 and "收银台" in page.text
+        assert "¥1,234.56" in page.text and "待支付" in page.text
+        wrong = await browser.get(url.replace(token, "x" + token[1:]))
+        assert wrong.status_code == 404
+        forged = await browser.post(url.split("?")[0], data={"token": "forged", "outcome": "succeeded"})
+        assert forged.status_code == 404
+        failed = await browser.post(url.split("?")[0], data={"token": token, "outcome": "failed"})
+        assert "支付失败" in failed.text and "确认支付" in failed.text  # she may try again
+        paid = await browser.post(url.split("?")[0], data={"token": token, "outcome": "succeeded"})
+        assert paid.status_code == 200 and "支付成功" in paid.text and "确认支付" not in paid.text
+        again = await browser.post(url.split("?")[0], data={"token": token, "outcome": "succeeded"})
+        assert "支付成功" in again.text
+    hooks = await receiver.wait_for("cashier", count=2)
+    assert [h.event["type"] for h in hooks] == ["payment.failed", "payment.succeeded"]
+    assert (await client.get(f"/payment/v1/payments/{payment['payment_id']}")).json()["status"] == "succeeded"
+
+
+async def test_cashier_refuses_a_closed_payment(client: httpx.AsyncClient) -> None:
+    payment = await create_payment(client, "cashier-closed")
+    await client.post(f"/payment/v1/payments/{payment['payment_id']}/close")
+    async with httpx.AsyncClient(timeout=10.0) as browser:
+        page = await browser.post(
+            payment["pay_url"].split("?")[0], data={"token": payment["pay_url"].split("token=")[1]}
+        )
+    assert page.status_code == 200 and "已关闭" in page.text and "确认支付" not in page.text

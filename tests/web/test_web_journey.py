@@ -7,6 +7,7 @@ a demand for a customer who consented to it."""
 from __future__ import annotations
 
 import asyncio
+import html
 import re
 
 import httpx
@@ -19,7 +20,7 @@ from domain.service_area import BEIJING
 from scripts.order_journey import WORKER_TOKENS, next_visit_start
 from tests.market.support import login
 from tests.support.orders import journey
-from tests.support.stack import API_KEY, Stack
+from tests.support.stack import Stack
 from tests.web.support import PASSWORD, Browser, check_page, hidden, hidden_fields, registered
 
 SCORES = {
@@ -131,12 +132,16 @@ async def test_a_customer_takes_an_order_through_every_stage_on_the_web(dev_stac
 
     await j.wait_for("pay")
     page = await browser.page(path)
-    pay_url = re.search(r'<form method="post" action="([^"]+)" id="pay-form">', page)
+    pay_url = re.search(r'<a class="button" href="([^"]+)" id="pay-link"', page)
     assert pay_url and pay_url.group(1).startswith(dev_stack.sandbox_url)
-    # the customer pays at the payment platform; in the sandbox its payer app is simulated with the key
-    async with httpx.AsyncClient(timeout=10.0, headers={"Authorization": f"Bearer {API_KEY}"}) as payer:
-        paid = await payer.post(pay_url.group(1), data={})
-    assert paid.status_code == 200 and paid.json()["status"] == "succeeded"
+    # the customer follows the link to the payment platform's cashier and pays there: a browser, no API key
+    async with httpx.AsyncClient(timeout=10.0) as payer:
+        cashier = await payer.get(html.unescape(pay_url.group(1)))
+        assert cashier.status_code == 200 and "收银台" in cashier.text
+        token = re.search(r'name="token" value="([^"]+)"', cashier.text)
+        assert token
+        paid = await payer.post(str(cashier.url), data={"token": token.group(1), "outcome": "succeeded"})
+    assert paid.status_code == 200 and "支付成功" in paid.text
 
     await j.wait_for("rate")
     rated = await browser.submit(path, f"{path}/steps/evaluation", {**SCORES, "comment": "很满意"})
