@@ -16,7 +16,7 @@ from db.market_models import Customer
 from db.rotate_pii import rotate
 from devdata.market import CUSTOMERS
 from domain import pii
-from domain.pii import PiiCipher, UnreadablePersonalData, dev_pii_keys
+from domain.pii import PiiCipher, UnreadablePersonalData, dev_index_keys, dev_pii_keys
 from tests.support.stack import migrated_database, seed
 
 
@@ -29,7 +29,7 @@ WHERE = {"table": "customers", "column": "id_number", "row_id": "row-1"}
 
 
 def test_a_sealed_value_opens_only_in_its_own_row_and_column() -> None:
-    c = PiiCipher({"k1": key()}, "k1", INDEX)
+    c = PiiCipher({"k1": key()}, "k1", {"i1": INDEX}, "i1")
     sealed = c.seal("330106199205141214", **WHERE)
     assert "330106199205141214" not in sealed and sealed.startswith("pii1.k1.")
     assert c.open(sealed, **WHERE) == "330106199205141214"
@@ -44,20 +44,21 @@ def test_a_sealed_value_opens_only_in_its_own_row_and_column() -> None:
 
 def test_keys_rotate_old_values_still_open_and_reseal_under_the_new_key() -> None:
     old_key, new_key = key(), key()
-    before = PiiCipher({"2025": old_key}, "2025", INDEX)
+    before = PiiCipher({"2025": old_key}, "2025", {"i1": INDEX}, "i1")
     sealed = before.seal("13905710101", **WHERE)
-    after = PiiCipher({"2025": old_key, "2026": new_key}, "2026", INDEX)
+    after = PiiCipher({"2025": old_key, "2026": new_key}, "2026", {"i1": INDEX}, "i1")
     assert after.open(sealed, **WHERE) == "13905710101"
     resealed = after.seal(after.open(sealed, **WHERE), **WHERE)
     assert PiiCipher.key_id(resealed) == "2026" and PiiCipher.key_id(sealed) == "2025"
-    retired = PiiCipher({"2026": new_key}, "2026", INDEX)
+    retired = PiiCipher({"2026": new_key}, "2026", {"i1": INDEX}, "i1")
     assert retired.open(resealed, **WHERE) == "13905710101"
     with pytest.raises(UnreadablePersonalData):
         retired.open(sealed, **WHERE)
 
 
 def test_the_lookup_index_is_keyed_and_normalised() -> None:
-    a, b = PiiCipher({"k": key()}, "k", INDEX), PiiCipher({"k": key()}, "k", key())
+    a = PiiCipher({"k": key()}, "k", {"i1": INDEX}, "i1")
+    b = PiiCipher({"k": key()}, "k", {"i1": key()}, "i1")
     assert a.index("id_number", "33010619920514121x") == a.index("id_number", " 33010619920514121X ")
     assert a.index("phone", "139-0571-0101") == a.index("phone", "13905710101")
     assert a.index("phone", "13905710101") != a.index("id_number", "13905710101")
@@ -108,8 +109,8 @@ async def test_rotation_reseals_every_value_under_the_new_key() -> None:
     """A fresh database with the demo market (sealed under the development key), rotated to a new key;
     afterwards the development key can be dropped and every value still opens."""
     new_key = key()
-    rotating = PiiCipher({**dev_pii_keys(), "2027": new_key}, "2027", pii.DEV_INDEX_KEY)
-    retired = PiiCipher({"2027": new_key}, "2027", pii.DEV_INDEX_KEY)
+    rotating = PiiCipher({**dev_pii_keys(), "2027": new_key}, "2027", dev_index_keys(), "dev")
+    retired = PiiCipher({"2027": new_key}, "2027", dev_index_keys(), "dev")
     with migrated_database() as url:
         await seed(url)
         engine = make_engine(url)
