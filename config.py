@@ -73,7 +73,7 @@ class Settings(BaseSettings):
     # Login throttling (api/market/throttle.py): this many failed logins within the window lock the username
     # (or, with the per-client limit, the client address) for the lockout; counted in the database.
     login_max_failures: int = Field(default=5, ge=1)
-    login_max_failures_per_client: int = Field(default=30, ge=1)
+    login_max_failures_per_client: int = Field(default=100, ge=1)  # offices and points share addresses
     login_window_seconds: int = Field(default=15 * 60, ge=1)
     login_lockout_seconds: int = Field(default=15 * 60, ge=1)
 
