@@ -12,12 +12,28 @@ be set (it is, by its default factory) before the file is sealed, and never chan
 
 from __future__ import annotations
 
-from typing import Any, overload
+from typing import Any, Generic, Self, TypeVar, overload
 
 from domain import pii
 
+T = TypeVar("T")
 
-class Sealed(property):
+
+class _SealedView(property, Generic[T]):
+    """A property typed ``T`` on instances (the view of a sealed column), itself on the class."""
+
+    @overload
+    def __get__(self, obj: None, owner: type | None = None) -> Self: ...
+    @overload
+    def __get__(self, obj: object, owner: type | None = None) -> T: ...
+    def __get__(self, obj: object | None, owner: type | None = None) -> Self | T:
+        return super().__get__(obj, owner)
+
+    def __set__(self, obj: object, value: T) -> None:
+        super().__set__(obj, value)
+
+
+class Sealed(_SealedView[str]):
     """A plaintext view of the sealed column ``<name>_enc``, bound to the row's table, column and id."""
 
     def __init__(self, column: str) -> None:
@@ -34,16 +50,6 @@ class Sealed(property):
             setattr(row, f"{column}_enc", sealed)
 
         super().__init__(read, write)
-
-    @overload
-    def __get__(self, obj: None, owner: type | None = None) -> Sealed: ...
-    @overload
-    def __get__(self, obj: object, owner: type | None = None) -> str: ...
-    def __get__(self, obj: object | None, owner: type | None = None) -> Sealed | str:
-        return super().__get__(obj, owner)
-
-    def __set__(self, obj: object, value: str) -> None:
-        super().__set__(obj, value)
 
 
 def _read_file(row: Any, column: str) -> bytes | None:
@@ -62,29 +68,17 @@ def _write_file(row: Any, column: str, value: bytes | None) -> None:
     setattr(row, f"{column}_enc", sealed)
 
 
-class SealedFile(property):
+class SealedFile(_SealedView[bytes]):
     """A plaintext ``bytes`` view of the sealed binary column ``<name>_enc`` (never empty)."""
 
     def __init__(self, column: str) -> None:
         self.column = column
-
-        def read(row: Any) -> bytes:
-            return _read_file(row, column) or b""
-
-        super().__init__(read, lambda row, value: _write_file(row, column, value))
-
-    @overload
-    def __get__(self, obj: None, owner: type | None = None) -> SealedFile: ...
-    @overload
-    def __get__(self, obj: object, owner: type | None = None) -> bytes: ...
-    def __get__(self, obj: object | None, owner: type | None = None) -> SealedFile | bytes:
-        return super().__get__(obj, owner)
-
-    def __set__(self, obj: object, value: bytes) -> None:
-        super().__set__(obj, value)
+        super().__init__(
+            lambda row: _read_file(row, column) or b"", lambda row, value: _write_file(row, column, value)
+        )
 
 
-class SealedFileOrNone(property):
+class SealedFileOrNone(_SealedView[bytes | None]):
     """A plaintext ``bytes | None`` view of the nullable sealed binary column ``<name>_enc``."""
 
     def __init__(self, column: str) -> None:
@@ -92,16 +86,6 @@ class SealedFileOrNone(property):
         super().__init__(
             lambda row: _read_file(row, column), lambda row, value: _write_file(row, column, value)
         )
-
-    @overload
-    def __get__(self, obj: None, owner: type | None = None) -> SealedFileOrNone: ...
-    @overload
-    def __get__(self, obj: object, owner: type | None = None) -> bytes | None: ...
-    def __get__(self, obj: object | None, owner: type | None = None) -> SealedFileOrNone | bytes | None:
-        return super().__get__(obj, owner)
-
-    def __set__(self, obj: object, value: bytes | None) -> None:
-        super().__set__(obj, value)
 
 
 def sealed_files(model: type) -> tuple[str, ...]:

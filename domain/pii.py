@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
 PREFIX = "pii1"
 BLOB_MAGIC = b"JZB1"
+BLOB_KIND = "blob1"  # the associated data's first field for files ("pii1" for text)
 DEV_INDEX_KEY = base64.b64encode(hashlib.sha256(b"jiazheng-dev-pii-index-key").digest()).decode()
 
 
@@ -77,28 +78,35 @@ class PiiCipher:
         self.index_key_id = index_key_id
 
     @staticmethod
-    def _aad(table: str, column: str, row_id: str, kid: str) -> bytes:
-        return f"{PREFIX}|{table}|{column}|{row_id}|{kid}".encode()
+    def _aad(kind: str, table: str, column: str, row_id: str, kid: str) -> bytes:
+        return f"{kind}|{table}|{column}|{row_id}|{kid}".encode()
 
-    def seal(self, value: str, *, table: str, column: str, row_id: str) -> str:
+    def _encrypt(self, value: bytes, kind: str, table: str, column: str, row_id: str) -> tuple[str, bytes]:
+        """(key id, nonce | ciphertext | tag) under the active key, bound to kind, table, column and row."""
         kid = self.active_key_id
         nonce = os.urandom(12)
-        sealed = self._keys[kid].encrypt(nonce, value.encode(), self._aad(table, column, row_id, kid))
-        return f"{PREFIX}.{kid}.{base64.urlsafe_b64encode(nonce + sealed).decode()}"
+        return kid, nonce + self._keys[kid].encrypt(nonce, value, self._aad(kind, table, column, row_id, kid))
+
+    def _decrypt(self, kid: str, raw: bytes, kind: str, table: str, column: str, row_id: str) -> bytes:
+        if kid not in self._keys:
+            raise UnreadablePersonalData(f"{table}.{column}: sealed with unknown key {kid!r}")
+        try:
+            return self._keys[kid].decrypt(raw[:12], raw[12:], self._aad(kind, table, column, row_id, kid))
+        except InvalidTag:
+            raise UnreadablePersonalData(f"{table}.{column}: does not belong to row {row_id}") from None
+
+    def seal(self, value: str, *, table: str, column: str, row_id: str) -> str:
+        kid, raw = self._encrypt(value.encode(), PREFIX, table, column, row_id)
+        return f"{PREFIX}.{kid}.{base64.urlsafe_b64encode(raw).decode()}"
 
     def open(self, sealed: str, *, table: str, column: str, row_id: str) -> str:
         try:
             prefix, kid, body = sealed.split(".", 2)
         except ValueError:
             raise UnreadablePersonalData(f"{table}.{column}: not a sealed value") from None
-        if prefix != PREFIX or kid not in self._keys:
-            raise UnreadablePersonalData(f"{table}.{column}: sealed with unknown key {kid!r}")
-        raw = base64.urlsafe_b64decode(body)
-        try:
-            plain = self._keys[kid].decrypt(raw[:12], raw[12:], self._aad(table, column, row_id, kid))
-        except InvalidTag:
-            raise UnreadablePersonalData(f"{table}.{column}: does not belong to row {row_id}") from None
-        return plain.decode()
+        if prefix != PREFIX:
+            raise UnreadablePersonalData(f"{table}.{column}: not a sealed value")
+        return self._decrypt(kid, base64.urlsafe_b64decode(body), PREFIX, table, column, row_id).decode()
 
     @staticmethod
     def key_id(sealed: str) -> str:
@@ -106,34 +114,23 @@ class PiiCipher:
 
     # ------------------------------------------------------------ files (bytes)
 
-    @staticmethod
-    def _blob_aad(table: str, column: str, row_id: str, kid: str) -> bytes:
-        return f"blob1|{table}|{column}|{row_id}|{kid}".encode()
-
     def seal_bytes(self, value: bytes, *, table: str, column: str, row_id: str) -> bytes:
         """``JZB1 | len(key id) | key id | nonce | ciphertext | tag``, bound to table, column and row."""
-        kid = self.active_key_id
-        nonce = os.urandom(12)
-        sealed = self._keys[kid].encrypt(nonce, value, self._blob_aad(table, column, row_id, kid))
+        kid, raw = self._encrypt(value, BLOB_KIND, table, column, row_id)
         kid_raw = kid.encode()
-        return BLOB_MAGIC + bytes([len(kid_raw)]) + kid_raw + nonce + sealed
+        return BLOB_MAGIC + bytes([len(kid_raw)]) + kid_raw + raw
 
     def open_bytes(self, sealed: bytes, *, table: str, column: str, row_id: str) -> bytes:
         kid = self.blob_key_id(sealed)
         if kid is None:
             raise UnreadablePersonalData(f"{table}.{column}: not a sealed file")
-        if kid not in self._keys:
-            raise UnreadablePersonalData(f"{table}.{column}: sealed with unknown key {kid!r}")
         body = bytes(sealed[len(BLOB_MAGIC) + 1 + len(kid.encode()) :])
-        try:
-            return self._keys[kid].decrypt(body[:12], body[12:], self._blob_aad(table, column, row_id, kid))
-        except InvalidTag:
-            raise UnreadablePersonalData(f"{table}.{column}: does not belong to row {row_id}") from None
+        return self._decrypt(kid, body, BLOB_KIND, table, column, row_id)
 
     @staticmethod
     def blob_key_id(sealed: bytes) -> str | None:
         """The key id of a sealed file, or None if the bytes are not one (e.g. a legacy plaintext file)."""
-        if not bytes(sealed[: len(BLOB_MAGIC)]) == BLOB_MAGIC or len(sealed) < len(BLOB_MAGIC) + 1:
+        if len(sealed) <= len(BLOB_MAGIC) or bytes(sealed[: len(BLOB_MAGIC)]) != BLOB_MAGIC:
             return None
         n = sealed[len(BLOB_MAGIC)]
         try:

@@ -24,8 +24,8 @@ OTHER_AGENCY = "dev-agency-linli"
 
 
 async def register(stack: Stack, token: str, agency_id: str, **changes: Any) -> dict[str, Any]:
-    body = await new_worker_body(stack, **changes)
-    answer = await call(stack, token, "POST", f"/api/v1/agencies/{agency_id}/workers", json=body)
+    sent = await new_worker_body(stack, **changes)
+    answer = await call(stack, token, "POST", f"/api/v1/agencies/{agency_id}/workers", json=sent)
     assert answer.status_code == 201, answer.text
     body: dict[str, Any] = answer.json()
     return body
