@@ -133,6 +133,12 @@ async def record_failure(
     )
     for (scope,) in locked.all():
         log.warning("login locked (%s) after repeated failures", scope)  # which one is never logged
+    await connection.execute(  # forget what no window or lock needs any more (bounded table)
+        sa.delete(LoginThrottle).where(
+            col(LoginThrottle.updated_at) < now - limits.window - limits.lockout,
+            sa.or_(col(LoginThrottle.locked_until).is_(None), col(LoginThrottle.locked_until) < now),
+        )
+    )
 
 
 async def clear_user(session: AsyncSession, keys: list[tuple[str, str]]) -> None:
