@@ -133,11 +133,19 @@ async def record_failure(
     )
     for (scope,) in locked.all():
         log.warning("login locked (%s) after repeated failures", scope)  # which one is never logged
-    await connection.execute(  # forget what no window or lock needs any more (bounded table)
-        sa.delete(LoginThrottle).where(
+    # forget what no window or lock needs any more (a bounded table); rows another login holds are skipped,
+    # so two failures never wait on each other's rows
+    stale = (
+        sa.select(LoginThrottle.scope, LoginThrottle.key)  # type: ignore[call-overload]
+        .where(
             col(LoginThrottle.updated_at) < now - limits.window - limits.lockout,
             sa.or_(col(LoginThrottle.locked_until).is_(None), col(LoginThrottle.locked_until) < now),
         )
+        .limit(100)
+        .with_for_update(skip_locked=True)
+    )
+    await connection.execute(
+        sa.delete(LoginThrottle).where(sa.tuple_(col(LoginThrottle.scope), col(LoginThrottle.key)).in_(stale))
     )
 
 

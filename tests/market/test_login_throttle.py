@@ -137,3 +137,12 @@ async def test_nothing_personal_is_logged_or_stored(
     async with session_scope(engine) as s:
         stored = [f"{r.scope}:{r.key}" for r in (await s.exec(select(LoginThrottle))).all()]
     assert stored and not any(name in k or client in k for k in stored)
+
+
+async def test_counts_nobody_needs_any_more_are_forgotten(engine: AsyncEngine) -> None:
+    old = utcnow() - timedelta(hours=2)
+    async with session_scope(engine) as s:
+        s.add(LoginThrottle(scope=USER, key="stale-row", failures=2, window_started_at=old, updated_at=old))
+    assert await attempt(engine, username("any"), "wrong-pass-1") is False
+    async with session_scope(engine) as s:
+        assert await s.get(LoginThrottle, (USER, "stale-row")) is None
