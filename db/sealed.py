@@ -54,7 +54,7 @@ class Sealed(_SealedView[str]):
 
 def _read_file(row: Any, column: str) -> bytes | None:
     raw: bytes | None = getattr(row, f"{column}_enc")
-    if raw is None:
+    if not raw:  # not set yet
         return None
     return pii.cipher().open_bytes(bytes(raw), table=row.__tablename__, column=column, row_id=row.id)
 
