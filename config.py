@@ -14,7 +14,7 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domain.orders import Deadlines
-from domain.pii import DEV_INDEX_KEY, dev_pii_keys
+from domain.pii import dev_index_keys, dev_pii_keys
 from temporal_support.codec import dev_keys
 
 ROOT = Path(__file__).resolve().parent
@@ -58,13 +58,24 @@ class Settings(BaseSettings):
     # Webhooks older or newer than this are refused (replay protection).
     webhook_tolerance_seconds: int = 300
 
-    # Personal data at rest (domain/pii.py): AES-256-GCM keys (id -> base64 of 32 bytes), the active one
-    # (old ids decrypt until `python -m db.rotate_pii` re-seals), and the HMAC key of the lookup index.
+    # Personal data and stored files at rest (domain/pii.py): AES-256-GCM keys (id -> base64 of 32 bytes),
+    # the active one (old ids decrypt until `python -m db.rotate_pii` re-seals), and the HMAC keys of the
+    # lookup indexes (id -> base64 of 32 bytes) with the newest one (lookups try every configured key until
+    # `python -m db.rotate_pii` has recomputed the indexes). PII_INDEX_KEY, a single key, is the older form:
+    # used (as key id "index0") only when PII_INDEX_KEYS is not given.
     pii_keys: dict[str, str] = Field(default_factory=dev_pii_keys)
     pii_key_id: str = "dev"
-    pii_index_key: str = DEV_INDEX_KEY
+    pii_index_keys: dict[str, str] = Field(default_factory=dev_index_keys)
+    pii_index_key_id: str = "dev"
+    pii_index_key: str | None = None
     # OAuth2 password-flow access tokens live this long.
     access_token_minutes: int = 8 * 60
+    # Login throttling (api/market/throttle.py): this many failed logins within the window lock the username
+    # (or, with the per-client limit, the client address) for the lockout; counted in the database.
+    login_max_failures: int = Field(default=5, ge=1)
+    login_max_failures_per_client: int = Field(default=100, ge=1)  # offices and points share addresses
+    login_window_seconds: int = Field(default=15 * 60, ge=1)
+    login_lockout_seconds: int = Field(default=15 * 60, ge=1)
 
     # The web front's session cookie (web/session.py): Secure with the ``__Host-`` name prefix unless set to
     # false, which only development and test may do (None: secure outside development and test).
@@ -88,6 +99,12 @@ class Settings(BaseSettings):
             raise ValueError(f"ORDER_DEADLINES: unknown deadline(s) {sorted(unknown)}")
         if self.pii_key_id not in self.pii_keys:
             raise ValueError(f"PII_KEY_ID {self.pii_key_id!r} is not among PII_KEYS")
+        if self.pii_index_key is not None and "pii_index_keys" not in self.model_fields_set:
+            self.pii_index_keys = {"index0": self.pii_index_key}
+            if "pii_index_key_id" not in self.model_fields_set:
+                self.pii_index_key_id = "index0"
+        if self.pii_index_key_id not in self.pii_index_keys:
+            raise ValueError(f"PII_INDEX_KEY_ID {self.pii_index_key_id!r} is not among PII_INDEX_KEYS")
         if self.environment == "production":
             for name in ("platforms_api_key", "platforms_webhook_secret"):
                 if getattr(self, name) == DEV_SECRET:
@@ -96,8 +113,11 @@ class Settings(BaseSettings):
                 raise ValueError("PAYLOAD_KEYS / PAYLOAD_KEY_ID must be set outside development")
             if self.pii_key_id == "dev" or set(self.pii_keys.values()) & set(dev_pii_keys().values()):
                 raise ValueError("PII_KEYS / PII_KEY_ID must be set outside development")
-            if self.pii_index_key == DEV_INDEX_KEY:
-                raise ValueError("PII_INDEX_KEY must be set outside development")
+            dev_index = set(dev_index_keys().values())
+            if self.pii_index_key_id == "dev" or set(self.pii_index_keys.values()) & dev_index:
+                raise ValueError(
+                    "PII_INDEX_KEYS / PII_INDEX_KEY_ID (or PII_INDEX_KEY) must be set outside development"
+                )
             if self.database_url.startswith("sqlite"):
                 raise ValueError("DATABASE_URL must point at PostgreSQL outside development")
             if self.web_cookie_secure is False:

@@ -19,10 +19,17 @@ log = logging.getLogger("api")
 
 class ApiError(Exception):
     def __init__(
-        self, status: int, code: str, message: str, errors: list[dict[str, str]] | None = None
+        self,
+        status: int,
+        code: str,
+        message: str,
+        errors: list[dict[str, str]] | None = None,
+        *,
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(message)
         self.status, self.code, self.message, self.errors = status, code, message, errors or []
+        self.headers = headers or {}  # e.g. Retry-After on 429
 
 
 def not_found(what: str = "order") -> ApiError:
@@ -44,7 +51,9 @@ def _field_name(loc: tuple[Any, ...]) -> str:
 def install(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
-        return JSONResponse(_body(exc.code, exc.message, exc.errors), status_code=exc.status)
+        return JSONResponse(
+            _body(exc.code, exc.message, exc.errors), status_code=exc.status, headers=exc.headers or None
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -8,7 +8,7 @@ row id, so code reads and writes plaintext while the database holds none. Exact 
 """
 
 from datetime import date, datetime
-from typing import Any, overload
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Field, Relationship, SQLModel
@@ -17,37 +17,7 @@ from db.columns import json_field as _json
 from db.columns import new_id, utcnow
 from db.columns import text_field as _text
 from db.columns import tz_field as _tz
-from domain import pii
-
-
-class Sealed(property):
-    """A plaintext view of the sealed column ``<name>_enc``, bound to the row's table, column and id."""
-
-    def __init__(self, column: str) -> None:
-        self.column = column
-
-        def read(row: Any) -> str:
-            raw: str | None = getattr(row, f"{column}_enc")
-            if not raw:
-                return ""
-            return pii.cipher().open(raw, table=row.__tablename__, column=column, row_id=row.id)
-
-        def write(row: Any, value: str) -> None:
-            sealed = pii.cipher().seal(value, table=row.__tablename__, column=column, row_id=row.id)
-            setattr(row, f"{column}_enc", sealed)
-
-        super().__init__(read, write)
-
-    @overload
-    def __get__(self, obj: None, owner: type | None = None) -> "Sealed": ...
-    @overload
-    def __get__(self, obj: object, owner: type | None = None) -> str: ...
-    def __get__(self, obj: object | None, owner: type | None = None) -> "Sealed | str":
-        return super().__get__(obj, owner)
-
-    def __set__(self, obj: object, value: str) -> None:
-        super().__set__(obj, value)
-
+from db.sealed import Sealed, SealedFile, put_files, take_files
 
 # ------------------------------------------------------------------ agencies and their service items
 
@@ -111,9 +81,9 @@ class Worker(SQLModel, table=True):
     agency_id: str | None = Field(default=None, foreign_key="agencies.id", index=True, max_length=36)
     name_enc: str = Field(default="", sa_column=sa.Column(sa.Text, nullable=False))
     id_number_enc: str = Field(default="", sa_column=sa.Column(sa.Text, nullable=False))
-    id_number_hash: str = Field(default="", max_length=64, unique=True)
+    id_number_hash: str = Field(default="", max_length=100, unique=True)
     phone_enc: str = Field(default="", sa_column=sa.Column(sa.Text, nullable=False))
-    phone_hash: str = Field(default="", max_length=64, index=True)
+    phone_hash: str = Field(default="", max_length=100, index=True)
     identity_verified_at: datetime | None = _tz(nullable=True)
     photo_file_id: str | None = Field(default=None, max_length=36)
     level: str = Field(max_length=16)
@@ -126,6 +96,10 @@ class Worker(SQLModel, table=True):
     service_count: int = 0
     rating_x10: int = 0
     anxinma_code: str = Field(max_length=32, unique=True)
+    # the 安心码 as the platform showed it when she registered or last joined an agency (None: not checked)
+    anxinma_colour: str | None = Field(default=None, max_length=8)
+    anxinma_flags: list[str] = _json(server_default=sa.text("'[]'"))  # e.g. health_exam_expired
+    anxinma_checked_at: datetime | None = _tz(nullable=True)
     certificate_records: list[dict[str, Any]] = _json()  # [{kind, name, number, issuer, valid_until}]
     trainings: list[dict[str, Any]] = _json()  # SB/T 10848: [{course, provider, hours, result, completed_on}]
     unavailable: list[dict[str, Any]] = _json()  # the calendar: [{start, end, reason}] (dates, inclusive)
@@ -173,9 +147,9 @@ class Customer(SQLModel, table=True):
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
     name_enc: str = Field(default="", sa_column=sa.Column(sa.Text, nullable=False))
     id_number_enc: str = Field(default="", sa_column=sa.Column(sa.Text, nullable=False))
-    id_number_hash: str = Field(default="", max_length=64, unique=True)
+    id_number_hash: str = Field(default="", max_length=100, unique=True)
     phone_enc: str = Field(default="", sa_column=sa.Column(sa.Text, nullable=False))
-    phone_hash: str = Field(default="", max_length=64, unique=True)
+    phone_hash: str = Field(default="", max_length=100, unique=True)
     identity_verified_at: datetime | None = _tz(nullable=True)
     created_at: datetime = _tz(default=utcnow)
     addresses: list["CustomerAddress"] = Relationship(
@@ -293,8 +267,23 @@ class ApiToken(SQLModel, table=True):
     revoked_at: datetime | None = _tz(nullable=True)
 
 
+class LoginThrottle(SQLModel, table=True):
+    """Failed logins per username and per client address (api/market/throttle.py), kept only as keyed
+    HMACs of the username or address: ``failures`` within the window since ``window_started_at``;
+    ``locked_until`` while locked."""
+
+    __tablename__ = "login_throttle"
+    scope: str = Field(primary_key=True, max_length=8)  # user | client
+    key: str = Field(primary_key=True, max_length=100)
+    failures: int = 0
+    window_started_at: datetime = _tz(default=utcnow)
+    locked_until: datetime | None = _tz(nullable=True)
+    updated_at: datetime = _tz(default=utcnow)
+
+
 class StoredFile(SQLModel, table=True):
-    """An upload (licence scan, photo, certificate), checked for type and size before it is stored."""
+    """An upload (licence scan, photo, certificate), checked for type and size before it is stored, and
+    sealed at rest (``data`` reads and writes the plaintext; ``sha256`` is the plaintext's)."""
 
     __tablename__ = "stored_files"
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
@@ -304,6 +293,13 @@ class StoredFile(SQLModel, table=True):
     content_type: str = Field(max_length=64)
     size: int
     sha256: str = Field(max_length=64)
-    data: bytes = Field(sa_column=sa.Column(sa.LargeBinary, nullable=False))
+    data_enc: bytes = Field(default=b"", sa_column=sa.Column(sa.LargeBinary, nullable=False))
     uploaded_by_user_id: str = Field(max_length=36)
     created_at: datetime = _tz(default=utcnow)
+
+    data = SealedFile("data")  # type: ignore[pydantic-field]
+
+    def __init__(self, **values: Any) -> None:
+        files = take_files(type(self), values)
+        super().__init__(**values)
+        put_files(self, files)

@@ -4,6 +4,11 @@ disputes and the stored PDFs of printable documents. Re-exported by db/models.py
 Every row that mirrors a vendor object has a unique business key, so a retried activity finds what the
 first attempt made: one payment per fee list, one refund per (payment, reason), one invoice version per
 (payment, version). Money is integer fen.
+
+The PDFs (contracts and annexes name the customer, the annex holds the full address; fee lists and invoices)
+are sealed at rest like personal data (db/sealed.py): ``contract.document``, ``contract.signed_document`` and
+``document.content`` read and write the plaintext PDF, the ``*_enc`` columns hold AES-GCM ciphertext bound to
+table, column and row id, and the ``*sha256`` columns stay the SHA-256 of the plaintext PDF.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from db.columns import json_field as _json
 from db.columns import new_id as _id
 from db.columns import tz_field as _tz
 from db.columns import utcnow as _now
+from db.sealed import SealedFile, SealedFileOrNone, put_files, take_files
 
 
 class Contract(SQLModel, table=True):
@@ -31,14 +37,24 @@ class Contract(SQLModel, table=True):
     version: int = 1
     parties: list[str] = _json()
     flow_id: str | None = Field(default=None, max_length=64)
-    document: bytes = Field(sa_column=sa.Column(sa.LargeBinary, nullable=False))
+    document_enc: bytes = Field(default=b"", sa_column=sa.Column(sa.LargeBinary, nullable=False))
     document_sha256: str = Field(max_length=64)
-    signed_document: bytes | None = Field(default=None, sa_column=sa.Column(sa.LargeBinary, nullable=True))
+    signed_document_enc: bytes | None = Field(
+        default=None, sa_column=sa.Column(sa.LargeBinary, nullable=True)
+    )
     signed_document_sha256: str | None = Field(default=None, max_length=64)
     certificate_sha256: str | None = Field(default=None, max_length=64)
     status: str = Field(default="draft", max_length=16)  # draft | signing | completed | voided
     terms: dict[str, Any] = _json()
     created_at: datetime = _tz(default=_now)
+
+    document = SealedFile("document")  # type: ignore[pydantic-field]
+    signed_document = SealedFileOrNone("signed_document")  # type: ignore[pydantic-field]
+
+    def __init__(self, **values: Any) -> None:
+        files = take_files(type(self), values)
+        super().__init__(**values)
+        put_files(self, files)
 
 
 class FeeList(SQLModel, table=True):
@@ -133,6 +149,13 @@ class Document(SQLModel, table=True):
     kind: str = Field(max_length=16)  # fee_list | invoice
     ref_id: str = Field(max_length=36)  # the fee list or invoice row
     version: int = 1
-    content: bytes = Field(sa_column=sa.Column(sa.LargeBinary, nullable=False))
+    content_enc: bytes = Field(default=b"", sa_column=sa.Column(sa.LargeBinary, nullable=False))
     sha256: str = Field(max_length=64)
     created_at: datetime = _tz(default=_now)
+
+    content = SealedFile("content")  # type: ignore[pydantic-field]
+
+    def __init__(self, **values: Any) -> None:
+        files = take_files(type(self), values)
+        super().__init__(**values)
+        put_files(self, files)

@@ -3,6 +3,10 @@ records pass the same checks and are sealed like any other. Idempotent: re-runni
 
 Development logins (devdata DEV_USERS) get a ``dev`` bearer token, accepted outside production only, and the
 password DEV_PASSWORD for the OAuth2 password flow. Refused against a production database.
+
+The sandbox's 浙里好家政 points are stored as the points sync would store them (staff ids and roles only), so
+the demo's point staff may act before the first sync has run (api/market/points.py); the sync then keeps
+them current.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from config import get_settings
 from db.columns import utcnow
 from db.engine import session_scope
 from db.market_models import Agency, ApiToken, Customer, PointConsent, ServiceItem, User, Worker
+from db.platform_models import CommunityPoint
 from devdata.market import (
     AGENCIES,
     AGENCY_BY_KEY,
@@ -43,6 +48,7 @@ from devdata.market import (
 )
 from domain.catalogue import LEVEL_LABELS, SkillLevel
 from domain.orders import Role
+from sandbox.seed import POINTS, ServicePoint
 
 _DEV_BY_PARTY = {(u.party_kind, u.party_key): u for u in DEV_USERS}
 ADMIN = next(u for u in DEV_USERS if u.role == "admin")
@@ -201,6 +207,20 @@ async def _seed_login(session: AsyncSession, u: DevUser) -> None:
         token.kind = TokenKind.DEV
 
 
+async def _seed_point(session: AsyncSession, p: ServicePoint) -> None:
+    if await session.get(CommunityPoint, p.point_id) is not None:
+        return
+    facts = ("point_id", "name", "city", "district", "street", "address", "phone", "opening_hours")
+    session.add(
+        CommunityPoint(
+            **{name: getattr(p, name) for name in facts},
+            staff=[{"staff_id": m.staff_id, "role": m.role} for m in p.staff],  # no names or phones
+            content_sha256="seed",  # differs from any synced digest: the first sync rewrites the row
+            sync_run="seed",
+        )
+    )
+
+
 async def seed_demo_market(session: AsyncSession) -> None:
     if get_settings().environment == "production":
         raise RuntimeError("refusing to seed development logins and demo records into a production database")
@@ -215,6 +235,8 @@ async def seed_demo_market(session: AsyncSession) -> None:
     await session.flush()
     for u in DEV_USERS:
         await _seed_login(session, u)
+    for p in POINTS:
+        await _seed_point(session, p)
 
 
 async def _main() -> None:

@@ -11,14 +11,18 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.errors import ApiError, field_error
+from api.market import throttle
+from api.market.points import require_active_point
+from config import Settings, get_settings
 from db.columns import utcnow
 from db.market_models import ApiToken, User
 from domain.orders import Role
@@ -95,17 +99,48 @@ async def create_user(
     return user
 
 
-async def authenticate(session: AsyncSession, username: str, password: str) -> User | None:
-    """The active user with this username and password, or None (the same work either way)."""
+async def authenticate(
+    session: AsyncSession,
+    username: str,
+    password: str,
+    *,
+    client: str | None = None,
+    settings: Settings | None = None,
+    now: datetime | None = None,
+) -> User | None:
+    """The active user with this username and password, or None (the same work either way).
+
+    Throttled (api/market/throttle.py): while the username or the ``client`` address (the caller's IP) is
+    locked after repeated failures, ApiError 429 ``too_many_attempts`` with a Retry-After header. A failure
+    is counted at once in its own transaction; a success clears the username's count in the caller's.
+    Point staff whose 浙里好家政 point is not listed and active get ApiError 403 (api/market/points.py).
+    """
+    at = now or utcnow()
+    limits = throttle.Limits.of(settings or get_settings())
+    keys = throttle.keys(username, client)
+    await throttle.refuse_if_locked(session, keys, at)
     user = (await session.exec(select(User).where(User.username == username, User.active))).first()
     if user is None or user.password_hash is None:
         _verify(_DUMMY, password)
+        ok = False
+    else:
+        ok = _verify(user.password_hash, password)
+    if user is None or not ok:
+        async with _engine(session).begin() as connection:
+            await throttle.record_failure(connection, keys, at, limits)
         return None
-    if not _verify(user.password_hash, password):
-        return None
-    if _hasher.check_needs_rehash(user.password_hash):
+    await throttle.clear_user(session, keys)
+    await require_active_point(session, user)
+    if user.password_hash is not None and _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return user
+
+
+def _engine(session: AsyncSession) -> AsyncEngine:
+    bind = session.bind
+    if bind is None:
+        raise RuntimeError("the session is bound to no engine")
+    return bind if isinstance(bind, AsyncEngine) else bind.engine
 
 
 def _verify(stored: str, password: str) -> bool:
@@ -152,4 +187,5 @@ async def user_for_token(session: AsyncSession, token: str, *, allow_dev: bool) 
         return None
     if record.kind == TokenKind.DEV and not allow_dev:
         return None
+    await require_active_point(session, user)
     return user

@@ -13,6 +13,8 @@ from activities.platform_client import PlatformClient, PlatformUnavailable
 from api.deps import Principal
 from api.errors import ApiError, field_error, not_found
 from api.market.accounts import create_user
+from api.market.anxinma import AnxinmaChecked, check_anxinma
+from api.market.points import require_active_point
 from api.market.schemas_people import (
     AddressCreate,
     AddressPublic,
@@ -77,13 +79,16 @@ async def register_worker(
     *,
     agency: Agency | None,
     verified_at: datetime | None,
+    anxinma: AnxinmaChecked | None = None,
     worker_id: str | None = None,
     user_id: str | None = None,
 ) -> tuple[Worker, User | None]:
-    """A new worker (one per ID number, one per 安心码), in the agency if one registers her."""
+    """A new worker (one per ID number, one per 安心码), in the agency if one registers her; ``anxinma`` is
+    her code as checked at the platform (api/market/anxinma.py; None for the demo seed)."""
     cipher = pii.cipher()
     id_hash = cipher.index("id_number", body.id_number)
-    existing = (await session.exec(select(Worker).where(Worker.id_number_hash == id_hash))).first()
+    same_id = col(Worker.id_number_hash).in_(cipher.index_candidates("id_number", body.id_number))
+    existing = (await session.exec(select(Worker).where(same_id))).first()
     if existing is not None:
         if existing.agency_id is not None and (agency is None or existing.agency_id != agency.id):
             raise conflict(
@@ -114,7 +119,10 @@ async def register_worker(
         certificate_records=[_certificate(c) for c in body.certificates],
         trainings=[t.model_dump(mode="json") for t in body.trainings],
         unavailable=[],
+        anxinma_flags=[],
     )
+    if anxinma is not None:
+        anxinma.store(worker)
     if worker_id is not None:
         worker.id = worker_id
     worker.name, worker.id_number, worker.phone = body.name, body.id_number, body.phone
@@ -136,12 +144,13 @@ async def register_worker(
     return worker, user
 
 
-async def join_agency(session: AsyncSession, agency: Agency, body: WorkerJoin) -> Worker:
-    """Take on a registered worker who belongs to no agency. Named by ID number and name (404 otherwise)."""
-    id_hash = pii.cipher().index("id_number", body.id_number)
-    worker = (
-        await session.exec(select(Worker).where(Worker.id_number_hash == id_hash).with_for_update())
-    ).first()
+async def join_agency(
+    session: AsyncSession, agency: Agency, body: WorkerJoin, platforms: PlatformClient
+) -> Worker:
+    """Take on a registered worker who belongs to no agency. Named by ID number and name (404 otherwise).
+    Her 安心码 is checked at the platform first (a red code or a police record refuses, nothing changes)."""
+    same_id = col(Worker.id_number_hash).in_(pii.cipher().index_candidates("id_number", body.id_number))
+    worker = (await session.exec(select(Worker).where(same_id).with_for_update())).first()
     if worker is None or worker.name != body.name:
         raise not_found("worker")
     if worker.agency_id == agency.id:
@@ -152,6 +161,7 @@ async def join_agency(session: AsyncSession, agency: Agency, body: WorkerJoin) -
             "the worker belongs to another agency: she must leave it before joining another",
             "id_number",
         )
+    (await check_anxinma(platforms, worker.anxinma_code)).store(worker)
     worker.agency_id = agency.id
     session.add(WorkerMembership(worker_id=worker.id, agency_id=agency.id))
     return worker
@@ -231,6 +241,9 @@ def worker_view(worker: Worker, principal: Principal) -> WorkerPublic:
         service_count=worker.service_count,
         rating=worker.rating_x10 / 10,
         anxinma_code=worker.anxinma_code,
+        anxinma_colour=worker.anxinma_colour,
+        anxinma_flags=list(worker.anxinma_flags or []),
+        anxinma_checked_at=worker.anxinma_checked_at,
         certificates=[
             CertificatePublic(
                 **{k: v for k, v in c.items() if k in {"kind", "name", "number", "issuer", "valid_until"}},
@@ -250,7 +263,10 @@ def worker_view(worker: Worker, principal: Principal) -> WorkerPublic:
 async def record_point_action(
     session: AsyncSession, principal: Principal, customer_id: str, action: str, ref: str | None = None
 ) -> None:
-    """Point staff act for a customer: keep the point, the staff member and what they did."""
+    """Point staff act for a customer: keep the point, the staff member and what they did — refused (403)
+    unless 浙里好家政 lists the point as active and the staff member at it (api/market/points.py)."""
+    if principal.role == Role.POINT_STAFF:
+        await require_active_point(session, await session.get(User, principal.user_id))
     if principal.role == Role.POINT_STAFF and principal.point_id:
         session.add(
             PointAction(
@@ -301,11 +317,13 @@ async def register_customer(
         raise field_error("account", "a username and password are required")
     cipher = pii.cipher()
     id_hash, phone_hash = cipher.index("id_number", body.id_number), cipher.index("phone", body.phone)
-    if (await session.exec(select(Customer.id).where(Customer.id_number_hash == id_hash))).first():
+    same_id = col(Customer.id_number_hash).in_(cipher.index_candidates("id_number", body.id_number))
+    same_phone = col(Customer.phone_hash).in_(cipher.index_candidates("phone", body.phone))
+    if (await session.exec(select(Customer.id).where(same_id))).first():
         raise conflict(
             "duplicate_id_number", "a customer with this ID number is already registered", "id_number"
         )
-    if (await session.exec(select(Customer.id).where(Customer.phone_hash == phone_hash))).first():
+    if (await session.exec(select(Customer.id).where(same_phone))).first():
         raise conflict("duplicate_phone", "a customer with this phone number is already registered", "phone")
     customer = Customer(id_number_hash=id_hash, phone_hash=phone_hash, identity_verified_at=verified_at)
     if customer_id is not None:

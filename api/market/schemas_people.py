@@ -190,6 +190,13 @@ class WorkerPublic(BaseModel):
     service_count: int
     rating: float
     anxinma_code: str
+    anxinma_colour: str | None = Field(
+        None, description="the 安心码 colour checked at registration / joining (green or yellow)"
+    )
+    anxinma_flags: list[str] = Field(
+        default_factory=list, description="why a yellow code is yellow, e.g. health_exam_expired"
+    )
+    anxinma_checked_at: datetime | None = None
     certificates: list[CertificatePublic]
     trainings: list[TrainingCreate]
     unavailable: list[Unavailable]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel, Field
 from sqlmodel import col, select
@@ -33,12 +33,20 @@ class TokenAnswer(BaseModel):
     "/auth/token",
     response_model=TokenAnswer,
     summary="OAuth2 password flow: username + password → bearer access token",
-    responses={400: {"description": "invalid_grant: wrong username or password"}},
+    responses={
+        400: {"description": "invalid_grant: wrong username or password"},
+        403: {"description": "point_inactive: the point staff's 浙里好家政 point is not listed and active"},
+        429: {"description": "too_many_attempts: locked after repeated failures (see Retry-After)"},
+    },
 )
 async def token(
-    form: Annotated[OAuth2PasswordRequestForm, Depends()], session: SessionDep, settings: SettingsDep
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> TokenAnswer:
-    user = await authenticate(session, form.username, form.password)
+    client = request.client.host if request.client else None
+    user = await authenticate(session, form.username, form.password, client=client, settings=settings)
     if user is None:
         raise ApiError(400, "invalid_grant", "wrong username or password")
     access, _ = await issue_token(

@@ -15,6 +15,7 @@ from activities.platform_client import PlatformUnavailable
 from api.deps import PlatformsDep, Principal, PrincipalDep, SessionDep
 from api.errors import ApiError, field_error, not_found
 from api.market.agencies import require_agency_user
+from api.market.anxinma import check_anxinma
 from api.market.people import (
     add_certificate,
     add_training,
@@ -69,7 +70,7 @@ async def editable_worker(session: AsyncSession, principal: Principal, worker_id
     "/workers",
     status_code=201,
     response_model=WorkerPublic,
-    summary="当家政: a worker registers herself (identity verified at the identity platform)",
+    summary="当家政: a worker registers herself (identity and 安心码 checked at their platforms)",
 )
 async def register_self(
     body: WorkerCreate, response: Response, session: SessionDep, platforms: PlatformsDep
@@ -77,7 +78,8 @@ async def register_self(
     if body.account is None:
         raise field_error("account", "a username and password are required to register")
     verified_at = await verify_identity(platforms, body.name, body.id_number)
-    worker, user = await register_worker(session, body, agency=None, verified_at=verified_at)
+    anxinma = await check_anxinma(platforms, body.anxinma_code)
+    worker, user = await register_worker(session, body, agency=None, verified_at=verified_at, anxinma=anxinma)
     await session.commit()
     response.headers["Location"] = f"/api/v1/workers/{worker.id}"
     assert user is not None
@@ -88,7 +90,7 @@ async def register_self(
     "/agencies/{agency_id}/workers",
     status_code=201,
     response_model=WorkerPublic,
-    summary="An agency registers a new worker (identity verified at the identity platform)",
+    summary="An agency registers a new worker (identity and 安心码 checked at their platforms)",
 )
 async def register_for_agency(
     agency_id: str,
@@ -101,7 +103,8 @@ async def register_for_agency(
     agency = await get_readable(session, principal, Agency, agency_id, "agency")
     require_agency_user(principal, agency.id)
     verified_at = await verify_identity(platforms, body.name, body.id_number)
-    worker, _ = await register_worker(session, body, agency=agency, verified_at=verified_at)
+    anxinma = await check_anxinma(platforms, body.anxinma_code)
+    worker, _ = await register_worker(session, body, agency=agency, verified_at=verified_at, anxinma=anxinma)
     await session.commit()
     response.headers["Location"] = f"/api/v1/workers/{worker.id}"
     return worker_view(worker, principal)
@@ -110,14 +113,14 @@ async def register_for_agency(
 @router.post(
     "/agencies/{agency_id}/workers/join",
     response_model=WorkerPublic,
-    summary="An agency takes on a registered worker who belongs to no agency",
+    summary="An agency takes on a registered worker who belongs to no agency (安心码 checked again)",
 )
 async def join(
-    agency_id: str, body: WorkerJoin, session: SessionDep, principal: PrincipalDep
+    agency_id: str, body: WorkerJoin, session: SessionDep, platforms: PlatformsDep, principal: PrincipalDep
 ) -> WorkerPublic:
     agency = await get_readable(session, principal, Agency, agency_id, "agency")
     require_agency_user(principal, agency.id)
-    worker = await join_agency(session, agency, body)
+    worker = await join_agency(session, agency, body, platforms)
     await session.commit()
     return worker_view(worker, principal)
 

@@ -97,6 +97,36 @@ def worker_body(**changes: Any) -> dict[str, Any]:
     }
 
 
+async def issue_code(
+    stack: Stack,
+    colour: str = "green",
+    *,
+    code: str | None = None,
+    agency_credit_code: str | None = None,
+    background: str | None = None,
+) -> str:
+    """A 安心码 issued at the sandbox's 安心码 platform: green (exam and insurance valid), yellow (the health
+    exam expired) or red (identity not verified); ``background`` "record" / "pending" as given."""
+    value = code or "AXMT" + uuid.uuid4().hex[:10].upper()
+    in_a_year = (date.today() + timedelta(days=365)).isoformat()
+    facts = {
+        "agency_credit_code": agency_credit_code or credit_code(),
+        "identity_verified": colour != "red",
+        "health_exam_valid_until": in_a_year if colour != "yellow" else "2020-01-01",
+        "insurance_valid_until": in_a_year,
+        "background": background or "clear",
+    }
+    async with stack.sandbox() as sandbox:
+        issued = await sandbox.put(f"/admin/anxinma/codes/{value}", json=facts)
+    assert issued.status_code == 200, issued.text
+    return value
+
+
+async def new_worker_body(stack: Stack, **changes: Any) -> dict[str, Any]:
+    """worker_body with a green 安心码 the sandbox knows (registration checks it live)."""
+    return worker_body(**{"anxinma_code": await issue_code(stack), **changes})
+
+
 def customer_body(**changes: Any) -> dict[str, Any]:
     return {
         "name": "测试客户",

@@ -8,7 +8,16 @@ from datetime import date, timedelta
 from devdata.market import make_id_number
 from scripts import order_journey
 from scripts.order_journey import hourly_demand
-from tests.market.support import account, call, hourly_item, login, new_agency, new_customer, worker_body
+from tests.market.support import (
+    account,
+    call,
+    hourly_item,
+    issue_code,
+    login,
+    new_agency,
+    new_customer,
+    worker_body,
+)
 from tests.support.orders import journey
 from tests.support.stack import Stack
 
@@ -21,23 +30,15 @@ async def test_an_order_runs_against_registered_records(dev_stack: Stack) -> Non
     assert item.status_code == 201
     creds = account()
     born = (date.today() - timedelta(days=40 * 365)).strftime("%Y%m%d")
-    body = worker_body(account=creds, id_number=make_id_number("330106", born, "517"))
+    body = worker_body(
+        account=creds,
+        id_number=make_id_number("330106", born, "517"),
+        anxinma_code=await issue_code(dev_stack, agency_credit_code=agency["credit_code"]),
+    )  # the 安心码 platform has issued her code (green): registration checks it
     worker = await call(dev_stack, owner, "POST", f"/api/v1/agencies/{agency['id']}/workers", json=body)
     assert worker.status_code == 201, worker.text
+    assert worker.json()["anxinma_colour"] == "green" and worker.json()["anxinma_flags"] == []
     worker_id = worker.json()["id"]
-    in_a_year = (date.today() + timedelta(days=365)).isoformat()
-    async with dev_stack.sandbox() as sandbox:  # the 安心码 platform issues her code (green)
-        issued = await sandbox.put(
-            f"/admin/anxinma/codes/{body['anxinma_code']}",
-            json={
-                "agency_credit_code": agency["credit_code"],
-                "identity_verified": True,
-                "health_exam_valid_until": in_a_year,
-                "insurance_valid_until": in_a_year,
-                "background": "clear",
-            },
-        )
-        assert issued.status_code == 200, issued.text
     home = {"district": "330109", "street": "人民路 5 号", "building": "湘湖苑 1 幢", "room": "201 室"}
     customer, customer_token = await new_customer(dev_stack, address=home)
 

@@ -12,11 +12,12 @@ from pydantic import ValidationError
 
 from config import Settings
 from db.engine import make_engine, session_scope
-from db.market_models import Customer
+from db.market_models import Customer, StoredFile
+from db.money_models import Contract
 from db.rotate_pii import rotate
 from devdata.market import CUSTOMERS
 from domain import pii
-from domain.pii import PiiCipher, UnreadablePersonalData, dev_pii_keys
+from domain.pii import PiiCipher, UnreadablePersonalData, dev_index_keys, dev_pii_keys
 from tests.support.stack import migrated_database, seed
 
 
@@ -29,7 +30,7 @@ WHERE = {"table": "customers", "column": "id_number", "row_id": "row-1"}
 
 
 def test_a_sealed_value_opens_only_in_its_own_row_and_column() -> None:
-    c = PiiCipher({"k1": key()}, "k1", INDEX)
+    c = PiiCipher({"k1": key()}, "k1", {"i1": INDEX}, "i1")
     sealed = c.seal("330106199205141214", **WHERE)
     assert "330106199205141214" not in sealed and sealed.startswith("pii1.k1.")
     assert c.open(sealed, **WHERE) == "330106199205141214"
@@ -44,20 +45,21 @@ def test_a_sealed_value_opens_only_in_its_own_row_and_column() -> None:
 
 def test_keys_rotate_old_values_still_open_and_reseal_under_the_new_key() -> None:
     old_key, new_key = key(), key()
-    before = PiiCipher({"2025": old_key}, "2025", INDEX)
+    before = PiiCipher({"2025": old_key}, "2025", {"i1": INDEX}, "i1")
     sealed = before.seal("13905710101", **WHERE)
-    after = PiiCipher({"2025": old_key, "2026": new_key}, "2026", INDEX)
+    after = PiiCipher({"2025": old_key, "2026": new_key}, "2026", {"i1": INDEX}, "i1")
     assert after.open(sealed, **WHERE) == "13905710101"
     resealed = after.seal(after.open(sealed, **WHERE), **WHERE)
     assert PiiCipher.key_id(resealed) == "2026" and PiiCipher.key_id(sealed) == "2025"
-    retired = PiiCipher({"2026": new_key}, "2026", INDEX)
+    retired = PiiCipher({"2026": new_key}, "2026", {"i1": INDEX}, "i1")
     assert retired.open(resealed, **WHERE) == "13905710101"
     with pytest.raises(UnreadablePersonalData):
         retired.open(sealed, **WHERE)
 
 
 def test_the_lookup_index_is_keyed_and_normalised() -> None:
-    a, b = PiiCipher({"k": key()}, "k", INDEX), PiiCipher({"k": key()}, "k", key())
+    a = PiiCipher({"k": key()}, "k", {"i1": INDEX}, "i1")
+    b = PiiCipher({"k": key()}, "k", {"i1": key()}, "i1")
     assert a.index("id_number", "33010619920514121x") == a.index("id_number", " 33010619920514121X ")
     assert a.index("phone", "139-0571-0101") == a.index("phone", "13905710101")
     assert a.index("phone", "13905710101") != a.index("id_number", "13905710101")
@@ -105,15 +107,21 @@ def test_production_refuses_the_development_keys() -> None:
 
 
 async def test_rotation_reseals_every_value_under_the_new_key() -> None:
-    """A fresh database with the demo market (sealed under the development key), rotated to a new key;
-    afterwards the development key can be dropped and every value still opens."""
+    """A fresh database with the demo market and an uploaded file (sealed under the development key),
+    rotated to a new key; afterwards the development key can be dropped and every value and file opens."""
     new_key = key()
-    rotating = PiiCipher({**dev_pii_keys(), "2027": new_key}, "2027", pii.DEV_INDEX_KEY)
-    retired = PiiCipher({"2027": new_key}, "2027", pii.DEV_INDEX_KEY)
+    rotating = PiiCipher({**dev_pii_keys(), "2027": new_key}, "2027", dev_index_keys(), "dev")
+    retired = PiiCipher({"2027": new_key}, "2027", dev_index_keys(), "dev")
     with migrated_database() as url:
         await seed(url)
         engine = make_engine(url)
         try:
+            async with session_scope(engine) as s:
+                upload = StoredFile(
+                    owner_kind="worker", owner_id="w", purpose="photo", content_type="image/png", size=9,
+                    sha256="-", data=b"\x89PNG-photo", uploaded_by_user_id="u",
+                )  # fmt: skip
+                s.add(upload)
             async with session_scope(engine) as s:
                 assert await rotate(s, rotating) > 0
             async with session_scope(engine) as s:
@@ -123,8 +131,29 @@ async def test_rotation_reseals_every_value_under_the_new_key() -> None:
         with psycopg.connect(url) as conn:
             rows = conn.execute("SELECT id, id_number_enc, phone_enc FROM customers").fetchall()
             streets = conn.execute("SELECT id, street_enc FROM customer_addresses").fetchall()
+            files = conn.execute("SELECT id, data_enc FROM stored_files").fetchall()
     assert rows and all(PiiCipher.key_id(r[1]) == PiiCipher.key_id(r[2]) == "2027" for r in rows)
     numbers = {retired.open(r[1], table="customers", column="id_number", row_id=r[0]) for r in rows}
     assert {c.id_number for c in CUSTOMERS} <= numbers
     opened = {retired.open(r[1], table="customer_addresses", column="street", row_id=r[0]) for r in streets}
     assert CUSTOMERS[0].street in opened
+    assert [PiiCipher.blob_key_id(bytes(f[1])) for f in files] == ["2027"]
+    assert retired.open_bytes(bytes(files[0][1]), table="stored_files", column="data", row_id=upload.id) == (
+        b"\x89PNG-photo"
+    )
+
+
+def test_a_sealed_file_opens_only_in_its_own_row_and_column() -> None:
+    c = PiiCipher({"k1": key()}, "k1", {"i1": INDEX}, "i1")
+    where = {"table": "contracts", "column": "document", "row_id": "c-1"}
+    sealed = c.seal_bytes(b"%PDF-1.4 contract of \xe6\x9e\x97", **where)
+    assert sealed.startswith(b"JZB1") and b"%PDF" not in sealed and PiiCipher.blob_key_id(sealed) == "k1"
+    assert c.open_bytes(sealed, **where) == b"%PDF-1.4 contract of \xe6\x9e\x97"
+    for other in ({"row_id": "c-2"}, {"column": "signed_document"}, {"table": "documents"}):
+        with pytest.raises(UnreadablePersonalData):
+            c.open_bytes(sealed, **{**where, **other})
+    with pytest.raises(UnreadablePersonalData):
+        c.open_bytes(b"%PDF-1.4 plaintext", **where)  # a file in the clear is not accepted as sealed
+    contract = Contract(order_id="o", document=b"%PDF-x", document_sha256="-")  # the model seals on creation
+    assert contract.document == b"%PDF-x" and contract.document_enc.startswith(b"JZB1")
+    assert contract.signed_document is None and contract.signed_document_enc is None

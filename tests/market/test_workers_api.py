@@ -6,7 +6,17 @@ from __future__ import annotations
 from typing import Any
 
 from devdata.market import WORKERS
-from tests.market.support import PNG, account, call, login, new_agency, phone, worker_body
+from tests.market.support import (
+    PNG,
+    account,
+    call,
+    issue_code,
+    login,
+    new_agency,
+    new_worker_body,
+    phone,
+    worker_body,
+)
 from tests.support.stack import Stack
 
 CUSTOMER = "dev-customer-lin-xiaoyu"
@@ -14,9 +24,8 @@ OTHER_AGENCY = "dev-agency-linli"
 
 
 async def register(stack: Stack, token: str, agency_id: str, **changes: Any) -> dict[str, Any]:
-    answer = await call(
-        stack, token, "POST", f"/api/v1/agencies/{agency_id}/workers", json=worker_body(**changes)
-    )
+    sent = await new_worker_body(stack, **changes)
+    answer = await call(stack, token, "POST", f"/api/v1/agencies/{agency_id}/workers", json=sent)
     assert answer.status_code == 201, answer.text
     body: dict[str, Any] = answer.json()
     return body
@@ -36,7 +45,7 @@ async def test_an_agency_registers_a_worker_whose_identity_is_verified(dev_stack
     fields = {e["field"] for e in bad_fields.json()["errors"]}
     assert bad_fields.status_code == 422 and {"phone", "skills", "home_district"} <= fields
 
-    body = worker_body()
+    body = await new_worker_body(dev_stack)
     created = await call(dev_stack, owner, "POST", path, json=body)
     assert created.status_code == 201, created.text
     worker = created.json()
@@ -44,14 +53,16 @@ async def test_an_agency_registers_a_worker_whose_identity_is_verified(dev_stack
     assert worker["phone"] == body["phone"]  # her agency reaches her
     assert worker["id_number"] == body["id_number"][:4] + "*" * 10 + body["id_number"][-4:]
     assert worker["categories"] == ["cleaning", "hourly"]
-    again = await call(dev_stack, owner, "POST", path, json={**body, "anxinma_code": "AXMT0000DUP1"})
-    assert again.status_code == 409 and again.json()["code"] == "duplicate_id_number"
-    same_code = await call(
-        dev_stack, owner, "POST", path, json=worker_body(anxinma_code=body["anxinma_code"])
+    again = await call(
+        dev_stack, owner, "POST", path, json={**body, "anxinma_code": await issue_code(dev_stack)}
     )
+    assert again.status_code == 409 and again.json()["code"] == "duplicate_id_number"
+    taken_code = await new_worker_body(dev_stack, anxinma_code=body["anxinma_code"])
+    same_code = await call(dev_stack, owner, "POST", path, json=taken_code)
     assert same_code.status_code == 409 and same_code.json()["code"] == "duplicate_anxinma_code"
     for token, status in {OTHER_AGENCY: 403, CUSTOMER: 403, None: 401}.items():  # the agency is public
-        assert (await call(dev_stack, token, "POST", path, json=worker_body())).status_code == status, token
+        other = await new_worker_body(dev_stack)
+        assert (await call(dev_stack, token, "POST", path, json=other)).status_code == status, token
 
 
 async def test_each_caller_sees_only_the_workers_it_may(dev_stack: Stack) -> None:
@@ -85,7 +96,7 @@ async def test_each_caller_sees_only_the_workers_it_may(dev_stack: Stack) -> Non
 async def test_one_agency_at_a_time(dev_stack: Stack) -> None:
     first, first_owner = await new_agency(dev_stack)
     second, second_owner = await new_agency(dev_stack)
-    body = worker_body(account=account())
+    body = await new_worker_body(dev_stack, account=account())
     worker = await register(dev_stack, first_owner, first["id"], **body)
     join = {"name": body["name"], "id_number": body["id_number"]}
     join_path = f"/api/v1/agencies/{second['id']}/workers/join"
@@ -116,7 +127,7 @@ async def test_one_agency_at_a_time(dev_stack: Stack) -> None:
 async def test_a_worker_registers_herself(dev_stack: Stack) -> None:
     no_account = await call(dev_stack, None, "POST", "/api/v1/workers", json=worker_body())
     assert no_account.status_code == 422 and no_account.json()["errors"][0]["field"] == "account"
-    body = worker_body(account=account())
+    body = await new_worker_body(dev_stack, account=account())
     created = await call(dev_stack, None, "POST", "/api/v1/workers", json=body)
     assert created.status_code == 201, created.text
     assert created.json()["agency_id"] is None and created.json()["id_number"] == body["id_number"]
