@@ -194,6 +194,8 @@ _CODES = {
     "identity_unavailable": "实名核验平台暂时无法访问，未保存任何信息，请稍后重试。",
     "points_unavailable": "浙里好家政平台暂时无法访问，请稍后重试。",
     "too_many_attempts": "登录失败次数过多，账户已暂时锁定，请稍后再试。",
+    "point_inactive": "浙里好家政平台上该社区服务点已不在服务中，暂不能代客户办理。",
+    "point_staff_unlisted": "浙里好家政平台已不再登记您为该服务点的工作人员，暂不能代客户办理。",
     "duplicate_id_number": "该身份证号码已经注册过。",
     "duplicate_phone": "该手机号码已经注册过。",
     "username_taken": "该用户名已被使用，请换一个。",

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from api.deps import PlatformsDep, SessionDep
+from api.deps import PlatformsDep, SessionDep, SettingsDep
 from api.errors import ApiError
 from api.market.accounts import authenticate
 from api.market.people import register_customer, verify_identity
@@ -56,7 +56,9 @@ async def login_page(request: Request, visitor: VisitorDep, session: SessionDep)
 
 
 @router.post("/login", response_class=HTMLResponse)
-async def login(request: Request, visitor: VisitorDep, session: SessionDep) -> Response:
+async def login(
+    request: Request, visitor: VisitorDep, session: SessionDep, settings: SettingsDep
+) -> Response:
     form = await posted(request, visitor)
     target = forms.safe_next(form.get("next"))
     errors: Errors = {}
@@ -67,7 +69,8 @@ async def login(request: Request, visitor: VisitorDep, session: SessionDep) -> R
         errors["password"] = "请填写密码"  # noqa: S105 - a message, not a password
     if not errors:
         try:
-            user = await authenticate(session, username, password)
+            client = request.client.host if request.client else None
+            user = await authenticate(session, username, password, client=client, settings=settings)
         except ApiError as err:  # e.g. 429 too_many_attempts: locked for a while
             await session.commit()  # what the check recorded (failed attempts) stays recorded
             errors["_form"] = zh_message(err)

@@ -28,6 +28,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.deps import Principal, SessionDep, SettingsDep
+from api.market.points import point_refusal
 from config import Settings
 from db.columns import utcnow
 from db.market_models import User
@@ -176,6 +177,11 @@ async def _visitor(request: Request, session: SessionDep, settings: SettingsDep)
     if row.user_id is not None:
         user = await session.get(User, row.user_id)
         if user is None or not user.active:
+            return Visitor(settings)
+        if user.role == Role.POINT_STAFF.value and await point_refusal(
+            session, user.point_id, user.staff_ref
+        ):
+            # 浙里好家政 no longer lists her point (or her): signed out; signing in again says why
             return Visitor(settings)
         visitor.user, visitor.principal = user, principal_of(user)
     now = utcnow()

@@ -124,3 +124,29 @@ async def test_staff_the_platform_does_not_list_and_unknown_points_are_refused(d
         active = {p.point_id for p in (await s.exec(select(CommunityPoint))).all() if p.active}
     assert {"xihu-wensan", "shangcheng-hubin", POINT} <= active
     assert (await call(dev_stack, "dev-point-xihu", "GET", "/api/v1/auth/me")).status_code == 200
+
+
+async def test_the_web_front_signs_out_staff_of_a_retired_point(
+    dev_stack: Stack, platforms: PlatformClient
+) -> None:
+    """The web session of point staff is checked on every page like a bearer token: when the sync retires
+    the point, the next page asks her to sign in, and signing in says why she cannot (in Chinese)."""
+    from tests.web.support import Browser
+
+    staff = await staff_login(dev_stack, f"{POINT}-01")
+    async with Browser(dev_stack) as browser:
+        signed_in = await browser.submit(
+            "/login", "/login", {"username": staff["username"], "password": staff["password"]}
+        )
+        assert signed_in.status_code == 303, signed_in.text[:500]
+        assert "代客户发布需求" in await browser.page("/demand/new")
+
+        sync = PlatformSync(dev_stack.engine, platforms)
+        await sync.finish_sync(FinishRequest(POINTS, f"empty-{uuid.uuid4().hex[:8]}", 0, 0))
+
+        again = await browser.get("/demand/new")
+        assert again.status_code == 303 and again.headers["location"].startswith("/login")
+        refused = await browser.submit(
+            "/login", "/login", {"username": staff["username"], "password": staff["password"]}
+        )
+        assert refused.status_code == 403 and "浙里好家政" in refused.text and "已不在服务中" in refused.text
