@@ -114,10 +114,12 @@ async def test_interview_deadline_cancels_and_releases_the_worker(skip_stack: St
     invitations = [
         m for m in await messages(skip_stack, j.order_id) if m["template"] == "interview_scheduled"
     ]
-    assert {m["recipient_kind"] for m in invitations} == {"customer", "worker"}
+    # every participant of the room gets its own join link: the agency too (``interview-link-agency``)
+    assert {m["recipient_kind"] for m in invitations} == {"customer", "worker", "agency"}
     assert all(
         m["params"]["join_url"] and m["params"]["room_id"] == view.interview_room_id for m in invitations
     )
+    assert len({m["params"]["join_url"] for m in invitations}) == 3
     assert view.compensations_done == ["release_worker", "void_contract"]  # the reverse of the order done
 
 
