@@ -23,7 +23,8 @@ from tests.platforms.conftest import restore_workers
 from tests.platforms.test_platform_jobs import put_code
 from tests.support.orders import events, journey
 from tests.support.stack import Stack, platform_settings, running_stack
-from workflows.order import OrderWorkflow, order_workflow_id
+from tests.workflows.test_replay import replayer
+from workflows.order import WITHDRAWAL_PATCH, OrderWorkflow, order_workflow_id
 from workflows.platform_jobs import AnxinmaSyncWorkflow, SyncInput, SyncResult
 
 QUEUE = "withdrawals"
@@ -50,6 +51,13 @@ async def sync(stack: Stack) -> SyncResult:
         task_queue=QUEUE,
     )
     return result
+
+
+async def replays(stack: Stack, order_id: str) -> None:
+    """The order's history, signal and patch markers included, replays with the current code."""
+    history = await stack.client.get_workflow_handle(order_workflow_id(order_id)).fetch_history()
+    assert any(WITHDRAWAL_PATCH.encode() in e.SerializeToString() for e in history.events)
+    await replayer().replay_workflow(history)
 
 
 async def assignment(stack: Stack, order_id: str, worker_id: str) -> str | None:
@@ -105,6 +113,7 @@ async def test_withdrawn_before_service_the_order_matches_again(stack: Stack) ->
     await put_code(stack, KEYS[first])  # green again for the rest of the suite
     await j.step("dev-customer-service", "cancel", {"reason": "测试结束"})
     await j.wait_for(outcome="cancelled")
+    await replays(stack, j.order_id)
 
 
 async def test_withdrawn_in_a_live_in_cycle_the_replacement_path_runs(stack: Stack) -> None:
@@ -139,3 +148,4 @@ async def test_withdrawn_in_a_live_in_cycle_the_replacement_path_runs(stack: Sta
     await put_code(stack, KEYS[first])
     await j.step("dev-customer-service", "cancel", {"reason": "测试结束"})
     await j.wait_for(outcome="cancelled")
+    await replays(stack, j.order_id)
