@@ -1,14 +1,11 @@
 """A worker withdrawn by the 安心码 sync (her code turns red) while she holds an order: the sync signals the
 order's workflow (keyed by the flag, ids only) and the order reacts — before her service starts she is
 released and the order matches again; in a live-in order she already serves, the model contract's
-replacement runs. Its own sandbox (codes are turned red) and task queue, on the session's dev server."""
+replacement runs. On the platform jobs' stack (tests/platforms/conftest.py): its own sandbox (codes are
+turned red) and task queue, on the session's dev server; the workers it withdrew are put back afterwards."""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import AsyncIterator
-
-import pytest
 from sqlmodel import select
 
 from db.engine import session_scope
@@ -16,41 +13,19 @@ from db.models import WorkerAssignment
 from db.platform_models import WorkerFlag
 from devdata.market import WORKERS, stable_id
 from domain.orders import WorkerWithdrawn
-from sandbox.app import create_app as create_sandbox
-from sandbox.testing import ServerThread
 from scripts.order_journey import live_in_demand
-from tests.platforms.conftest import restore_workers
-from tests.platforms.test_platform_jobs import put_code
+from tests.platforms.test_platform_jobs import put_code, run_sync
 from tests.support.orders import events, journey
-from tests.support.stack import Stack, platform_settings, running_stack
+from tests.support.stack import Stack
 from tests.workflows.test_replay import replayer
 from workflows.order import WITHDRAWAL_PATCH, OrderWorkflow, order_workflow_id
-from workflows.platform_jobs import AnxinmaSyncWorkflow, SyncInput, SyncResult
+from workflows.platform_jobs import AnxinmaSyncWorkflow, SyncResult
 
-QUEUE = "withdrawals"
 KEYS = {stable_id("worker", w.key): w.key for w in WORKERS}
 
 
-@pytest.fixture(scope="module")
-async def stack(dev_stack: Stack, database_url: str) -> AsyncIterator[Stack]:
-    sandbox = ServerThread(create_sandbox(platform_settings()))
-    sandbox.start()
-    try:
-        async with running_stack(dev_stack.env, database_url, sandbox.url, task_queue=QUEUE) as own:
-            yield own
-            await restore_workers(own)
-    finally:
-        sandbox.stop()
-
-
 async def sync(stack: Stack) -> SyncResult:
-    result: SyncResult = await stack.client.execute_workflow(
-        AnxinmaSyncWorkflow.run,
-        SyncInput(page_size=50),
-        id=f"test-sync-{uuid.uuid4().hex[:8]}",
-        task_queue=QUEUE,
-    )
-    return result
+    return await run_sync(stack, AnxinmaSyncWorkflow.run, page_size=50)
 
 
 async def replays(stack: Stack, order_id: str) -> None:
@@ -66,9 +41,9 @@ async def assignment(stack: Stack, order_id: str, worker_id: str) -> str | None:
         return row.status if row else None
 
 
-async def test_withdrawn_before_service_the_order_matches_again(stack: Stack) -> None:
-    await sync(stack)  # baseline: the seeded codes
-    j = journey(stack)
+async def test_withdrawn_before_service_the_order_matches_again(jobs_stack: Stack) -> None:
+    await sync(jobs_stack)  # baseline: the seeded codes
+    j = journey(jobs_stack)
     await j.post_demand()
     await j.accept()
     await j.sign()
@@ -76,24 +51,24 @@ async def test_withdrawn_before_service_the_order_matches_again(stack: Stack) ->
     first = j.worker_id
     await j.wait_for("check_in")
 
-    await put_code(stack, KEYS[first], background="record")
-    red = await sync(stack)
+    await put_code(jobs_stack, KEYS[first], background="record")
+    red = await sync(jobs_stack)
     assert red.withdrawn == [first] and red.signalled == 1
 
     wf = await j.wait_for(("choose_worker", "add_workers"))
     assert wf["stage"] == "matching" and wf["worker_id"] is None and first in wf["rejected_worker_ids"]
     assert first not in wf["proposed_worker_ids"]
-    assert await assignment(stack, j.order_id, first) == "released"
-    log = await events(stack, j.order_id)
+    assert await assignment(jobs_stack, j.order_id, first) == "released"
+    log = await events(jobs_stack, j.order_id)
     assert log.count("worker_withdrawn") == 1 and log[-3:] == [
         "worker_withdrawn",
         "entered_matching",
         "workers_proposed",
     ]
-    async with session_scope(stack.engine) as s:
+    async with session_scope(jobs_stack.engine) as s:
         [flag] = (await s.exec(select(WorkerFlag).where(WorkerFlag.order_id == j.order_id))).all()
 
-    again = await sync(stack)  # still red: the episode was handled, nothing is signalled twice
+    again = await sync(jobs_stack)  # still red: the episode was handled, nothing is signalled twice
     assert (again.withdrawn, again.signalled) == ([], 0)
 
     await j.choose_worker(interview=False)
@@ -103,22 +78,22 @@ async def test_withdrawn_before_service_the_order_matches_again(stack: Stack) ->
     assert wf["stage"] == "service" and wf["worker_id"] == second
     assert [a["worker_id"] for a in wf["annexes"]] == [first, second]
     # the same flag delivered again (even naming someone else) changes nothing: the key was seen
-    handle = stack.client.get_workflow_handle(order_workflow_id(j.order_id))
+    handle = jobs_stack.client.get_workflow_handle(order_workflow_id(j.order_id))
     await handle.signal(
         OrderWorkflow.worker_withdrawn, WorkerWithdrawn(f"flag:{flag.id}", second, "anxinma_red")
     )
     wf = await j.wait_for("check_in")
-    assert wf["worker_id"] == second and (await events(stack, j.order_id)).count("worker_withdrawn") == 1
+    assert wf["worker_id"] == second and (await events(jobs_stack, j.order_id)).count("worker_withdrawn") == 1
 
-    await put_code(stack, KEYS[first])  # green again for the rest of the suite
+    await put_code(jobs_stack, KEYS[first])  # green again for the rest of the suite
     await j.step("dev-customer-service", "cancel", {"reason": "测试结束"})
     await j.wait_for(outcome="cancelled")
-    await replays(stack, j.order_id)
+    await replays(jobs_stack, j.order_id)
 
 
-async def test_withdrawn_in_a_live_in_cycle_the_replacement_path_runs(stack: Stack) -> None:
-    await sync(stack)
-    j = journey(stack)
+async def test_withdrawn_in_a_live_in_cycle_the_replacement_path_runs(jobs_stack: Stack) -> None:
+    await sync(jobs_stack)
+    j = journey(jobs_stack)
     await j.post_demand(live_in_demand(months=3))
     await j.accept()
     await j.sign()
@@ -126,15 +101,15 @@ async def test_withdrawn_in_a_live_in_cycle_the_replacement_path_runs(stack: Sta
     await j.start_service()  # checked in, cycle 1 paid: in service
     first = j.worker_id
 
-    await put_code(stack, KEYS[first], background="record")
-    red = await sync(stack)
+    await put_code(jobs_stack, KEYS[first], background="record")
+    red = await sync(jobs_stack)
     assert red.withdrawn == [first] and red.signalled == 1
 
     wf = await j.wait_for(("choose_worker", "add_workers"))
     assert wf["service"]["replacing"] and wf["service"]["replacements"] == 1
     assert first in wf["rejected_worker_ids"] and wf["service"]["paid_cycles"] == [1]  # cycle 1 stands
-    assert await assignment(stack, j.order_id, first) == "released"
-    log = await events(stack, j.order_id)
+    assert await assignment(jobs_stack, j.order_id, first) == "released"
+    log = await events(jobs_stack, j.order_id)
     assert "replacement_requested" in log and "worker_withdrawn" not in log
     assert log.index("service_started") < log.index("replacement_requested")
 
@@ -145,7 +120,7 @@ async def test_withdrawn_in_a_live_in_cycle_the_replacement_path_runs(stack: Sta
     assert [a["worker_id"] for a in wf["annexes"]] == [first, j.worker_id] and not wf["service"]["replacing"]
     assert [i["kind"] for i in wf["service"]["intervals"]] == ["gap"]  # the days without her are not billed
 
-    await put_code(stack, KEYS[first])
+    await put_code(jobs_stack, KEYS[first])
     await j.step("dev-customer-service", "cancel", {"reason": "测试结束"})
     await j.wait_for(outcome="cancelled")
-    await replays(stack, j.order_id)
+    await replays(jobs_stack, j.order_id)
