@@ -1,7 +1,8 @@
 """中介制 (three-party) orders over the API: the confirmed worker (丙方) e-signs the assignment annex naming
 her — and by it the contract — through the e-signature platform before her service can start; the
 webhook completes the flow and the signed PDF is kept with its SHA-256. The agency, a participant of the
-interview room, gets its own join link. 员工制 orders are unchanged (the agency seals the annex alone)."""
+interview room, gets its own join link. 员工制 orders are unchanged (the agency seals the annex alone). A
+withdrawal signal (as the 安心码 sync sends it) before service releases the worker and matches again."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import hashlib
 from sqlmodel import col, select
 
 from db.engine import session_scope
-from db.models import Contract
+from db.models import Contract, WorkerAssignment
 from domain.orders import Outcome, WorkerWithdrawn
 from scripts.order_journey import WORKER_TOKENS, OrderJourney, hourly_demand
 from tests.support.orders import events, journey, messages, outcome
@@ -150,5 +151,33 @@ async def test_a_worker_withdrawn_before_signing_is_released_and_the_annex_voide
         ("customer", "worker_released"),
         ("worker", "assignment_withdrawn"),
     }
+    await j.step("dev-customer-service", "cancel", {"reason": "测试结束"})
+    await j.wait_for(outcome="cancelled")
+
+
+async def test_a_worker_withdrawn_during_her_interview_is_released(dev_stack: Stack) -> None:
+    """The 安心码 sync's signal (sent here directly, as the sync would) reaches an order in its interview:
+    the room is closed, she is released and not proposed again, and the order matches again."""
+    j = journey(dev_stack)
+    await j.post_demand()
+    await j.accept()
+    await j.sign()
+    await j.choose_worker(interview=True)
+    first = j.worker_id
+    wf = await j.wait_for("record_interview_result")
+    room = wf["interview_room_id"]
+    handle = dev_stack.client.get_workflow_handle(order_workflow_id(j.order_id))
+    await handle.signal(
+        OrderWorkflow.worker_withdrawn, WorkerWithdrawn("flag:test-2", first, "agency_changed")
+    )
+    wf = await j.wait_for(("choose_worker", "add_workers"))
+    assert first in wf["rejected_worker_ids"] and wf["selected_worker_id"] is None
+    assert wf["interview_passed"] is None  # no result was recorded for her
+    async with dev_stack.sandbox() as sandbox:
+        assert (await sandbox.get(f"/video/v1/rooms/{room}")).json()["status"] == "closed"
+    async with session_scope(dev_stack.engine) as s:
+        row = await s.get(WorkerAssignment, (j.order_id, first))
+    assert row is not None and row.status == "released"
+    assert (await events(dev_stack, j.order_id)).count("worker_withdrawn") == 1
     await j.step("dev-customer-service", "cancel", {"reason": "测试结束"})
     await j.wait_for(outcome="cancelled")
