@@ -124,3 +124,31 @@ async def test_withdrawn_in_a_live_in_cycle_the_replacement_path_runs(jobs_stack
     await j.step("dev-customer-service", "cancel", {"reason": "测试结束"})
     await j.wait_for(outcome="cancelled")
     await replays(jobs_stack, j.order_id)
+
+
+async def test_withdrawn_during_a_pause_the_pause_ends_and_the_gap_begins(jobs_stack: Stack) -> None:
+    """A live-in order paused by the customer: the withdrawal ends the pause (to the minute) and opens the
+    replacement gap, so no day counts twice as unbilled."""
+    j = journey(jobs_stack)
+    await j.post_demand(live_in_demand(months=2))
+    await j.accept()
+    await j.sign()
+    await j.choose_worker(interview=False)
+    await j.start_service()
+    first = j.worker_id
+    await j.step(j.customer_token, "service/pause", {"days": 10, "reason": "出差"})
+    await j.wait_for("paused")
+    handle = jobs_stack.client.get_workflow_handle(order_workflow_id(j.order_id))
+    withdrawn = WorkerWithdrawn("flag:test-pause", first, "anxinma_red")
+    await handle.signal(OrderWorkflow.worker_withdrawn, withdrawn)
+
+    wf = await j.wait_for(("choose_worker", "add_workers"))
+    service = wf["service"]
+    assert service["paused_until"] is None and service["replacing"] and first in wf["rejected_worker_ids"]
+    pause, gap = service["intervals"]
+    assert (pause["kind"], gap["kind"]) == ("pause", "gap") and gap["end"] is None
+    assert pause["end"] is not None and pause["end"] <= gap["start"]
+    log = await events(jobs_stack, j.order_id)
+    assert log.index("service_resumed") < log.index("replacement_requested")
+    await j.step("dev-customer-service", "cancel", {"reason": "测试结束"})
+    await j.wait_for(outcome="cancelled")
