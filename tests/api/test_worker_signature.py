@@ -14,7 +14,7 @@ from db.engine import session_scope
 from db.models import Contract, WorkerAssignment
 from domain.orders import Outcome, WorkerWithdrawn
 from scripts.order_journey import WORKER_TOKENS, OrderJourney, hourly_demand
-from tests.support.orders import events, journey, messages, outcome
+from tests.support.orders import chosen, events, messages, outcome
 from tests.support.stack import Stack
 from workflows.order import OrderWorkflow, order_workflow_id
 
@@ -30,11 +30,7 @@ async def annexes(stack: Stack, order_id: str) -> list[Contract]:
 
 
 async def broker_order_confirmed(stack: Stack, interview: bool) -> OrderJourney:
-    j = journey(stack, agency="linli")
-    await j.post_demand(hourly_demand(agency_key="linli"))
-    await j.accept()
-    await j.sign()
-    await j.choose_worker(interview=interview)
+    j = await chosen(stack, hourly_demand(agency_key="linli"), interview, agency="linli")
     if interview:
         await j.interview()
     return j
@@ -110,11 +106,7 @@ async def test_the_worker_signs_her_annex_before_service_starts(dev_stack: Stack
 
 
 async def test_an_employee_model_order_is_unchanged(dev_stack: Stack) -> None:
-    j = journey(dev_stack)
-    await j.post_demand()
-    await j.accept()
-    await j.sign()
-    await j.choose_worker(interview=False)
+    j = await chosen(dev_stack)
     wf = await j.wait_for("check_in")  # no signature of hers: the agency signs for its employee
     assert [a["worker_signs"] for a in wf["annexes"]] == [False]
     signing = await j.call(WORKER_TOKENS[j.worker_id], "POST", f"/api/v1/orders/{j.order_id}/contract/sign")
@@ -158,11 +150,7 @@ async def test_a_worker_withdrawn_before_signing_is_released_and_the_annex_voide
 async def test_a_worker_withdrawn_during_her_interview_is_released(dev_stack: Stack) -> None:
     """The 安心码 sync's signal (sent here directly, as the sync would) reaches an order in its interview:
     the room is closed, she is released and not proposed again, and the order matches again."""
-    j = journey(dev_stack)
-    await j.post_demand()
-    await j.accept()
-    await j.sign()
-    await j.choose_worker(interview=True)
+    j = await chosen(dev_stack, interview=True)
     first = j.worker_id
     wf = await j.wait_for("record_interview_result")
     room = wf["interview_room_id"]

@@ -15,7 +15,7 @@ from devdata.market import WORKERS, stable_id
 from domain.orders import WorkerWithdrawn
 from scripts.order_journey import live_in_demand
 from tests.platforms.test_platform_jobs import put_code, run_sync
-from tests.support.orders import events, journey
+from tests.support.orders import chosen, events
 from tests.support.stack import Stack
 from tests.workflows.test_replay import replayer
 from workflows.order import WITHDRAWAL_PATCH, OrderWorkflow, order_workflow_id
@@ -43,11 +43,7 @@ async def assignment(stack: Stack, order_id: str, worker_id: str) -> str | None:
 
 async def test_withdrawn_before_service_the_order_matches_again(jobs_stack: Stack) -> None:
     await sync(jobs_stack)  # baseline: the seeded codes
-    j = journey(jobs_stack)
-    await j.post_demand()
-    await j.accept()
-    await j.sign()
-    await j.choose_worker(interview=False)
+    j = await chosen(jobs_stack)
     first = j.worker_id
     await j.wait_for("check_in")
 
@@ -93,11 +89,7 @@ async def test_withdrawn_before_service_the_order_matches_again(jobs_stack: Stac
 
 async def test_withdrawn_in_a_live_in_cycle_the_replacement_path_runs(jobs_stack: Stack) -> None:
     await sync(jobs_stack)
-    j = journey(jobs_stack)
-    await j.post_demand(live_in_demand(months=3))
-    await j.accept()
-    await j.sign()
-    await j.choose_worker(interview=False)
+    j = await chosen(jobs_stack, live_in_demand(months=3))
     await j.start_service()  # checked in, cycle 1 paid: in service
     first = j.worker_id
 
@@ -129,11 +121,7 @@ async def test_withdrawn_in_a_live_in_cycle_the_replacement_path_runs(jobs_stack
 async def test_withdrawn_during_a_pause_the_pause_ends_and_the_gap_begins(jobs_stack: Stack) -> None:
     """A live-in order paused by the customer: the withdrawal ends the pause (to the minute) and opens the
     replacement gap, so no day counts twice as unbilled."""
-    j = journey(jobs_stack)
-    await j.post_demand(live_in_demand(months=2))
-    await j.accept()
-    await j.sign()
-    await j.choose_worker(interview=False)
+    j = await chosen(jobs_stack, live_in_demand(months=2))
     await j.start_service()
     first = j.worker_id
     await j.step(j.customer_token, "service/pause", {"days": 10, "reason": "出差"})
