@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
@@ -75,6 +75,7 @@ class AnnexRequest:
     order_id: str
     worker_id: str
     number: int  # 1 for the first worker, 2 after the first replacement, …
+    worker_signs: bool = False  # 中介制: the worker (丙方) e-signs it after the agency's seal
 
 
 async def service_item_for(s: AsyncSession, order: Order, agency_id: str) -> ServiceItem:
@@ -322,7 +323,9 @@ class Contracts:
     @activity.defn
     async def create_annex(self, req: AnnexRequest) -> AnnexView:
         """The assignment annex naming the worker, sealed by the agency (its authorised e-seal) through the
-        e-signature platform; the signed copy is fetched, checked and kept."""
+        e-signature platform. Sealed alone (员工制), the signed copy is fetched, checked and kept now; with
+        ``worker_signs`` (中介制) the flow stays open for the worker's signature and the platform's webhook
+        completes it (``confirm_signed``)."""
         async with session_scope(self._engine) as s:
             annex = (
                 await s.exec(
@@ -338,8 +341,14 @@ class Contracts:
             if annex.status == "completed":
                 return _annex_view(annex, req)
             annex_id, document, sha = annex.id, annex.document, annex.document_sha256
-        flow_id = await self._open_flow(annex_id, document, sha, [Role.AGENCY])
+            signers = [Role(p) for p in annex.parties]
+        flow_id = await self._open_flow(annex_id, document, sha, signers)
         flow = await self._platforms.post(f"/esign/v1/flows/{flow_id}/signers/{Role.AGENCY.value}/sign")
+        if Role.WORKER in signers:
+            async with session_scope(self._engine) as s:
+                stored = await s.get(Contract, annex_id)
+                assert stored is not None
+                return _annex_view(stored, req, flow_id)
         if flow.get("status") != "completed":
             flow = await self._platforms.get(f"/esign/v1/flows/{flow_id}")
         if flow.get("status") != "completed":
@@ -351,6 +360,21 @@ class Contracts:
             stored = await s.get(Contract, annex_id)
             assert stored is not None
             return _annex_view(stored, req)
+
+    @activity.defn
+    async def void_annex(self, annex_id: str) -> None:
+        """Void one annex (its worker did not sign in time, or was withdrawn): the flow and the row."""
+        async with session_scope(self._engine) as s:
+            annex = await s.get(Contract, annex_id)
+            if annex is None or annex.kind != "annex":
+                return
+            flow_id = annex.flow_id
+        if flow_id:
+            await self._platforms.post(f"/esign/v1/flows/{flow_id}/void")
+        async with session_scope(self._engine) as s:
+            annex = await s.get(Contract, annex_id, with_for_update=True)
+            if annex is not None:
+                annex.status = "voided"
 
     async def _make_annex(self, s: AsyncSession, req: AnnexRequest) -> Contract:
         order = await s.get(Order, req.order_id)
@@ -365,19 +389,24 @@ class Contracts:
         agency = await s.get(Agency, str(main.terms.get("agency_id")))
         customer = await s.get(Customer, order.customer_id)
         assert agency is not None and customer is not None
-        previous = None
-        if req.number > 1:
+        previous = previous_number = None
+        if req.number > 1:  # the annex this one replaces: the latest one not voided
             before = (
                 await s.exec(
-                    select(Contract).where(
+                    select(Contract)
+                    .where(
                         Contract.order_id == req.order_id,
                         Contract.kind == "annex",
-                        Contract.version == req.number - 1,
+                        col(Contract.version) < req.number,
+                        Contract.status != "voided",
                     )
+                    .order_by(col(Contract.version).desc())
                 )
             ).first()
             prev_worker = await s.get(Worker, str(before.terms.get("worker_id"))) if before else None
-            previous = mask_name(prev_worker.name) if prev_worker else "（原服务人员）"
+            if before is not None:
+                previous = mask_name(prev_worker.name) if prev_worker else "（原服务人员）"
+                previous_number = before.version
         three_party = agency.employment_model == EmploymentModel.BROKER
         context = {
             "number": req.number,
@@ -394,6 +423,8 @@ class Contracts:
             "category_label": CATEGORY_LABELS[ServiceCategory(order.category)],
             "mode_label": MODE_LABELS[ServiceMode(order.mode)],
             "previous_worker": previous,
+            "previous_number": previous_number,
+            "worker_signs": req.worker_signs,
             "service_address": f"{DISTRICTS.get(order.district, ('', ''))[1]}"
             f"{customer.address(order.address_id).line()}",
         }
@@ -406,7 +437,7 @@ class Contracts:
             order_id=order.id,
             kind="annex",
             version=req.number,
-            parties=[Role.AGENCY.value],
+            parties=[Role.AGENCY.value, *([Role.WORKER.value] if req.worker_signs else [])],
             document=pdf,
             document_sha256=sha256(pdf),
             terms={"worker_id": worker.id, "main_contract_id": main.id},
@@ -434,11 +465,14 @@ class Contracts:
                     row.status = "voided"
 
 
-def _annex_view(annex: Contract, req: AnnexRequest) -> AnnexView:
+def _annex_view(annex: Contract, req: AnnexRequest, flow_id: str | None = None) -> AnnexView:
     return AnnexView(
         number=req.number,
         worker_id=req.worker_id,
         contract_id=annex.id,
         document_sha256=annex.document_sha256,
         signed_document_sha256=annex.signed_document_sha256,
+        worker_signs=Role.WORKER.value in annex.parties,
+        flow_id=flow_id or annex.flow_id or "",
+        signed_by=[Role(p) for p in annex.parties] if annex.status == "completed" else [Role.AGENCY],
     )

@@ -6,8 +6,10 @@ unique per (worker, order, episode) and its notification carries the idempotency
 
 A worker is withdrawn from matching (``Worker.withdrawn``) when her 安心码 is red (background ``record`` or
 identity not verified) or registered under another agency than hers (one agency at a time); her open
-assignments are flagged to their agencies. When the code is fit again and it was the sync that withdrew her,
-she is reinstated and the flags resolved; a worker her agency withdrew stays withdrawn.
+assignments are flagged to their agencies, and each flagged order's workflow is told (a
+``worker_withdrawn`` signal keyed ``flag:<flag id>``: workflows/platform_jobs.py). When the code is fit
+again and it was the sync that withdrew her, she is reinstated and the flags resolved; a worker her agency
+withdrew stays withdrawn.
 """
 
 from __future__ import annotations
@@ -78,6 +80,14 @@ class FlagRequest:
     worker_id: str
     reason: str
     episode: str
+
+
+@dataclass(frozen=True)
+class FlaggedOrder:
+    """An open order flagged for a withdrawn worker: its workflow is told (signal keyed by the flag)."""
+
+    flag_id: str
+    order_id: str
 
 
 def _now() -> datetime:
@@ -337,6 +347,23 @@ class PlatformSync:
             async with session_scope(self._engine) as s:
                 flag = (await s.exec(existing())).one()
                 return None if flag.notified_at else flag.id
+
+    @activity.defn
+    async def flagged_orders(self, req: FlagRequest) -> list[FlaggedOrder]:
+        """The open orders flagged for this worker in this episode, whose workflows are to be told."""
+        async with session_scope(self._engine) as s:
+            rows = await s.exec(
+                select(WorkerFlag.id, WorkerFlag.order_id)
+                .join(Order, col(Order.id) == col(WorkerFlag.order_id))
+                .where(
+                    WorkerFlag.worker_id == req.worker_id,
+                    WorkerFlag.episode == req.episode,
+                    col(WorkerFlag.resolved_at).is_(None),
+                    Order.outcome == "open",
+                )
+                .order_by(col(WorkerFlag.created_at))
+            )
+            return [FlaggedOrder(flag_id, order_id) for flag_id, order_id in rows.all()]
 
     @activity.defn
     async def pending_flags(self) -> list[str]:

@@ -85,6 +85,7 @@ class Deadlines:
     service: int = 30 * 24 * 3600  # longest a visit may stay checked in before customer service is told
     payment: int = 7 * 24 * 3600  # after the fee list is issued; one reminder, then overdue
     evaluation: int = 14 * 24 * 3600
+    annex_signing: int = 48 * 3600  # 中介制: the confirmed worker e-signs her annex, else she is released
 
 
 @dataclass(frozen=True)
@@ -244,6 +245,16 @@ class ContractSigned:
 
 
 @dataclass(frozen=True)
+class WorkerWithdrawn:
+    """The 安心码 sync withdrew a worker (red code, background record, another agency) while she holds
+    this order: ``key`` (from the flag's business ids) makes a repeated delivery harmless. Ids only."""
+
+    key: str
+    worker_id: str
+    reason: str  # anxinma_red | background_record | agency_changed | criminal_record
+
+
+@dataclass(frozen=True)
 class PaymentEvent:
     event_id: str
     kind: str  # payment.succeeded | payment.failed | refund.succeeded
@@ -278,6 +289,12 @@ class AnnexView:
     contract_id: str
     document_sha256: str
     signed_document_sha256: str | None = None
+    # 中介制 (``worker-signs-annex``): the worker (丙方) e-signs it too; annexes the agency alone sealed
+    # keep the defaults
+    worker_signs: bool = False
+    flow_id: str = ""
+    signed_by: list[Role] = field(default_factory=list)
+    voided: bool = False  # not signed in time, or the worker was withdrawn before signing
 
 
 @dataclass

@@ -129,15 +129,19 @@ class OrderJourney:
         body: dict[str, Any] = response.json()
         return body
 
-    async def wait_for(self, action: str | None = None, outcome: str | None = None) -> dict[str, Any]:
-        """Poll until the workflow waits for ``action`` (or closed with ``outcome``)."""
+    async def wait_for(
+        self, action: str | tuple[str, ...] | None = None, outcome: str | None = None
+    ) -> dict[str, Any]:
+        """Poll until the workflow waits for ``action`` (one of them, for a tuple) or closed with
+        ``outcome``."""
         deadline = time.monotonic() + self.timeout
         last: dict[str, Any] = {}
+        actions = (action,) if isinstance(action, str) else action or ()
         while time.monotonic() < deadline:
             last = await self.state()
             wf = last.get("workflow") or {}
             waiting = wf.get("waiting") or {}
-            if action and waiting.get("action") == action:
+            if waiting.get("action") in actions:
                 return wf
             if outcome and last["outcome"] == outcome and wf.get("stage") == "closed":
                 return wf
@@ -193,7 +197,16 @@ class OrderJourney:
         await self.step(self.customer_token, "interview-result", {"passed": passed, "note": "沟通顺畅"})
         self.say(f"interview   video interview {'passed' if passed else 'failed'}")
 
+    async def worker_signs_annex(self) -> None:
+        """中介制: the confirmed worker (丙方) e-signs the assignment annex naming her, and so the contract,
+        before her service can start; 员工制 orders go straight on to the check-in."""
+        wf = await self.wait_for(("sign_annex", "check_in"))
+        if wf["waiting"]["action"] == "sign_annex":
+            await self.step(WORKER_TOKENS[self.worker_id], "contract/sign")
+            self.say("contract    the worker (丙方) e-signed her assignment annex")
+
     async def serve(self) -> None:
+        await self.worker_signs_annex()
         await self.wait_for("check_in")
         worker_token = WORKER_TOKENS[self.worker_id]
         await self.step(self.customer_token, "check-in")
@@ -249,6 +262,7 @@ class OrderJourney:
 
     async def start_service(self) -> dict[str, Any]:
         """A cycle-billed order: the worker checks in (确认入户); cycle 1's fee list is paid."""
+        await self.worker_signs_annex()
         await self.wait_for("check_in")
         await self.step(self.customer_token, "check-in")
         self.say("service     customer confirmed entry (确认入户); cycle 1 begins")

@@ -34,13 +34,16 @@ with workflow.unsafe.imports_passed_through():
         Waiting,
     )
     from workflows import order_rules as rules
-    from workflows.order_handlers import OrderHandlers
+    from workflows.assignment import WORKER_SIGNS_PATCH, AssignmentSteps
+    from workflows.order_handlers import WITHDRAWAL_PATCH, OrderHandlers
     from workflows.policies import DATABASE, NOTIFY, VENDOR
     from workflows.search_attributes import AGENCY_ID, CITY, ORDER_STAGE, SERVICE_CATEGORY
     from workflows.service_cycle import Cancelled, CycleService, Terminated
 
 _Cancelled = Cancelled
 ANNEX_PATCH = "assignment-annex"  # orders started before annexes existed take no annex (saved histories)
+AGENCY_LINK_PATCH = "interview-link-agency"  # the agency, a participant, gets its interview join link
+__all__ = ["AGENCY_LINK_PATCH", "ANNEX_PATCH", "WITHDRAWAL_PATCH", "WORKER_SIGNS_PATCH", "OrderWorkflow"]
 
 
 def order_workflow_id(order_id: str) -> str:
@@ -59,7 +62,7 @@ def initial_search_attributes(inp: OrderInput) -> TypedSearchAttributes:
 
 
 @workflow.defn
-class OrderWorkflow(OrderHandlers, CycleService):
+class OrderWorkflow(OrderHandlers, AssignmentSteps, CycleService):
     @workflow.init
     def __init__(self, inp: OrderInput) -> None:
         self._in = inp
@@ -202,7 +205,8 @@ class OrderWorkflow(OrderHandlers, CycleService):
         worker_id = await self._matching()
         if self._view.wants_interview and not await self._interview(worker_id):
             self._view.selected_worker_id = None  # she no longer sees the order
-            await self._release(worker_id, "interview_failed")
+            withdrawn = self._withdrawn(worker_id)
+            await self._release(worker_id, "worker_withdrawn" if withdrawn else "interview_failed")
             self._view.rejected_worker_ids.append(worker_id)
             return False
         self._view.worker_id = worker_id
@@ -210,7 +214,12 @@ class OrderWorkflow(OrderHandlers, CycleService):
         await self._upsert_search()
         await self._record("worker_assigned", SYSTEM_ACTOR, worker=worker_id)
         if workflow.patched(ANNEX_PATCH):
-            await self._annex(worker_id)
+            contract = self._view.contract
+            if contract is not None and contract.three_party and workflow.patched(WORKER_SIGNS_PATCH):
+                if not await self._worker_signs_annex(worker_id):
+                    return False
+            else:
+                await self._annex(worker_id)
         await self._notify(Role.WORKER, worker_id, "assignment_confirmed")
         return True
 
@@ -281,15 +290,23 @@ class OrderWorkflow(OrderHandlers, CycleService):
         self._view.interview_room_id = room_id
         await self._notify(Role.CUSTOMER, self._in.customer_id, "interview_scheduled", room_id=room_id)
         await self._notify(Role.WORKER, worker_id, "interview_scheduled", room_id=room_id)
+        if workflow.patched(AGENCY_LINK_PATCH):  # a participant of the room, like customer and worker
+            assert self._view.agency_id is not None
+            await self._notify(Role.AGENCY, self._view.agency_id, "interview_scheduled", room_id=room_id)
         if not await self._wait(
             "record_interview_result",
             Role.CUSTOMER,
             self._in.deadlines.interview,
-            lambda: self._inbox.interview is not None,
+            lambda: self._inbox.interview is not None or self._withdrawn(worker_id),
         ):
             raise self._deadline_cancel("interview_deadline_passed")
         result = self._inbox.interview
-        assert result is not None
+        if result is None:  # the 安心码 sync withdrew her before the customer decided
+            withdrawal = self._inbox.withdrawals[worker_id]
+            await workflow.execute_activity_method(Interviews.close_room, room_id, **VENDOR)
+            await self._record("worker_withdrawn", SYSTEM_ACTOR, worker=worker_id, reason=withdrawal.reason)
+            await self._worker_gone_notices(worker_id)
+            return False
         self._inbox.interview = None
         await workflow.execute_activity_method(Interviews.close_room, room_id, **VENDOR)
         self._view.interview_passed = result.passed
@@ -446,6 +463,7 @@ class OrderWorkflow(OrderHandlers, CycleService):
             OrderStore.release_worker, WorkerReservation(self._in.order_id, worker_id, reason), **DATABASE
         )
         self._saga = [(n, r) for n, r in self._saga if (n, r) != ("release_worker", worker_id)]
+        self._inbox.withdrawals.pop(worker_id, None)  # she is gone from the order: dealt with
 
     def _deadline_cancel(self, reason: str, outcome: Outcome = Outcome.CANCELLED) -> _Cancelled:
         """A deadline passed: undo what was done, as for a cancellation, and close with ``outcome``."""
@@ -457,24 +475,39 @@ class OrderWorkflow(OrderHandlers, CycleService):
     # ================================================================ waiting, recording, notifying
 
     async def _wait(self, action: str, party: Role, seconds: float | None, done: Callable[[], bool]) -> bool:
-        """Wait until ``done()`` or the deadline. Raises _Cancelled if a cancellation arrives meanwhile."""
-        due = workflow.now() + timedelta(seconds=seconds) if seconds is not None else None
-        self._view.waiting = Waiting(action, party, due)
-        try:
-            await workflow.wait_condition(
-                lambda: done() or self._inbox.cancel is not None or self._inbox.terminate is not None,
-                timeout=timedelta(seconds=seconds) if seconds is not None else None,
-                timeout_summary=action,
-            )
-            met = True
-        except TimeoutError:
-            met = False
-        self._view.waiting = None
-        if self._inbox.cancel is not None:
-            raise _Cancelled(self._inbox.cancel.reason)
-        if self._inbox.terminate is not None:
-            raise Terminated(self._inbox.terminate.reason)
-        return met
+        """Wait until ``done()`` or the deadline. Raises _Cancelled if a cancellation arrives meanwhile.
+
+        Waiting for a check-in, a withdrawal of the worker by the 安心码 sync is dealt with here: another
+        worker is matched, then the wait goes on for her (at least the check-in grace)."""
+        before_start = action == "check_in"
+        while True:
+            due = workflow.now() + timedelta(seconds=seconds) if seconds is not None else None
+            self._view.waiting = Waiting(action, party, due)
+            try:
+                await workflow.wait_condition(
+                    lambda: (
+                        done()
+                        or self._inbox.cancel is not None
+                        or self._inbox.terminate is not None
+                        or (before_start and self._withdrawn(self._view.worker_id))
+                    ),
+                    timeout=timedelta(seconds=seconds) if seconds is not None else None,
+                    timeout_summary=action,
+                )
+                met = True
+            except TimeoutError:
+                met = False
+            self._view.waiting = None
+            if self._inbox.cancel is not None:
+                raise _Cancelled(self._inbox.cancel.reason)
+            if self._inbox.terminate is not None:
+                raise Terminated(self._inbox.terminate.reason)
+            if not (met and before_start and not done() and self._withdrawn(self._view.worker_id)):
+                return met
+            await self._rematch_before_start()
+            if due is not None:
+                left = (due - workflow.now()).total_seconds()
+                seconds = max(left, self._in.deadlines.check_in_grace)
 
     async def _wait_with_reminder(self, action: str, done: Callable[[], bool]) -> bool:
         for attempt in range(2):

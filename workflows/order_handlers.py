@@ -6,7 +6,9 @@ from __future__ import annotations
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    from domain.fees import CYCLE_MODELS
     from domain.orders import (
+        SYSTEM_ACTOR,
         CancelInput,
         ConfirmFeeListInput,
         ContractSigned,
@@ -24,10 +26,17 @@ with workflow.unsafe.imports_passed_through():
         ReplacementInput,
         ResolveDisputeInput,
         SelectWorkerInput,
+        Stage,
         StepInput,
         TerminateInput,
+        WorkerWithdrawn,
     )
     from workflows import order_rules as rules
+
+WITHDRAWAL_PATCH = "worker-withdrawal"  # orders react to the 安心码 sync withdrawing their worker
+
+
+_WITHDRAWABLE = (Stage.MATCHING, Stage.INTERVIEW, Stage.SERVICE)
 
 
 class OrderHandlers:
@@ -62,6 +71,14 @@ class OrderHandlers:
     @sign_contract.validator
     def _v_sign(self, step: StepInput) -> None:
         rules.check_sign(self._view, self._inbox, self._in.customer_id, step.actor)
+
+    @workflow.update
+    def sign_annex(self, step: StepInput) -> None:
+        self._inbox.annex_signature = step.actor
+
+    @sign_annex.validator
+    def _v_sign_annex(self, step: StepInput) -> None:
+        rules.check_annex_sign(self._view, self._inbox, step.actor)
 
     @workflow.update
     def select_worker(self, step: SelectWorkerInput) -> None:
@@ -197,6 +214,12 @@ class OrderHandlers:
         if contract is None and event.event_id not in self._inbox.seen_events:
             self._inbox.early_events.append(event)  # faster than our own bookkeeping: kept for later
             return
+        annex = rules.pending_annex(self._view)
+        if annex is not None and annex.flow_id and event.flow_id == annex.flow_id:
+            if event.event_id not in self._inbox.seen_events:  # 中介制: the worker's annex is signed
+                self._inbox.seen_events.add(event.event_id)
+                self._inbox.annex_event = event
+            return
         if event.event_id in self._inbox.seen_events or contract is None or event.flow_id != contract.flow_id:
             return  # a repeated delivery, or an event for another flow: nothing to do
         self._inbox.seen_events.add(event.event_id)
@@ -223,6 +246,33 @@ class OrderHandlers:
             )
             return
         payment.status = "succeeded"
+
+    @workflow.signal
+    def worker_withdrawn(self, event: WorkerWithdrawn) -> None:
+        """The 安心码 sync withdrew a worker. Before her service starts she is released and the order
+        matches again (the run loop acts on ``inbox.withdrawals``); a cycle-billed order she already serves
+        takes the replacement path; a finished or ending stage is not touched."""
+        box, view = self._inbox, self._view
+        if event.key in box.seen_events or not workflow.patched(WITHDRAWAL_PATCH):
+            return
+        box.seen_events.add(event.key)
+        if box.cancel is not None or view.stage not in _WITHDRAWABLE:
+            return
+        if event.worker_id == view.worker_id and (view.checked_in_at is not None or box.check_in is not None):
+            service = view.service
+            cycle = view.contract is not None and view.contract.price_model in CYCLE_MODELS
+            if (
+                cycle
+                and view.stage == Stage.SERVICE
+                and box.replacement is None
+                and box.terminate is None
+                and not (service is not None and (service.replacing or service.terminated_at))
+            ):  # her service has started: the model contract's replacement, as if the customer asked
+                box.replacement = ReplacementInput(SYSTEM_ACTOR, f"worker_withdrawn:{event.reason}")
+                if service is not None and service.paused_until is not None:
+                    box.resume = True  # a pause ends: its days become the replacement gap (not billed)
+            return  # an hourly visit under way ends as booked; her agency has the flag
+        box.withdrawals[event.worker_id] = event  # the run loop acts if she is (or becomes) the order's
 
     def _deliver_early_events(self) -> None:
         """Apply the vendor events that arrived before their contract or payment was recorded."""

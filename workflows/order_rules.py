@@ -13,6 +13,7 @@ from temporalio.exceptions import ApplicationError
 
 from domain.orders import (
     Actor,
+    AnnexView,
     CancelInput,
     ConfirmFeeListInput,
     ContractSigned,
@@ -34,6 +35,7 @@ from domain.orders import (
     ServiceView,
     Stage,
     TerminateInput,
+    WorkerWithdrawn,
 )
 
 
@@ -65,6 +67,10 @@ class Inbox:
     resume: bool = False
     terminate: TerminateInput | None = None
     overtime: list[OvertimeInput] = field(default_factory=list)
+    annex_signature: Actor | None = None  # 中介制: the worker e-signed her assignment annex
+    annex_event: ContractSigned | None = None  # the e-signature platform completed the annex's flow
+    # workers the 安心码 sync withdrew from this order before their service started, by worker id
+    withdrawals: dict[str, WorkerWithdrawn] = field(default_factory=dict)
 
 
 def refuse(kind: Refusal, message: str) -> NoReturn:
@@ -126,6 +132,30 @@ def check_sign(view: OrderView, inbox: Inbox, customer_id: str, actor: Actor) ->
     pending = {signing_role(view, customer_id, a) for a in inbox.signatures}
     if party in contract.signed_by or party in pending:
         refuse(Refusal.ALREADY_DONE, f"the {party} has already signed this contract")
+
+
+def pending_annex(view: OrderView) -> AnnexView | None:
+    """The annex waiting for its worker's e-signature (中介制), if any."""
+    annex = view.annexes[-1] if view.annexes else None
+    if annex is None or not annex.worker_signs or annex.voided or annex.signed_document_sha256:
+        return None
+    return annex
+
+
+def check_annex_sign(view: OrderView, inbox: Inbox, actor: Actor) -> None:
+    """中介制: the worker named in the assignment annex e-signs it (and so the contract, as 丙方)."""
+    _not_cancelling(inbox)
+    if actor.role != Role.WORKER:
+        refuse(Refusal.NOT_PERMITTED, "only the worker named in the assignment annex signs it")
+    annex = pending_annex(view)
+    if annex is None or actor.party_id != annex.worker_id:
+        if any(a.worker_id == actor.party_id and Role.WORKER in a.signed_by for a in view.annexes):
+            refuse(Refusal.ALREADY_DONE, "you have already signed your assignment annex")
+        refuse(Refusal.WRONG_STAGE, "no assignment annex waits for your signature")
+    if Role.WORKER in annex.signed_by or inbox.annex_signature is not None:
+        refuse(Refusal.ALREADY_DONE, "you have already signed your assignment annex")
+    if actor.party_id in inbox.withdrawals:
+        refuse(Refusal.WRONG_STAGE, "you have been withdrawn from this order")
 
 
 def _choosing(

@@ -3,7 +3,8 @@
 - PointSyncWorkflow: 浙里好家政 community service points, page by page (B-6.1.1);
 - AnxinmaSyncWorkflow: 安心码 codes page by page (B-6.1.2); a worker whose code turns red (or is registered
   under another agency) is withdrawn from matching and each of her open assignments is flagged to its agency
-  (a flag row and a message); workers whose background is still ``pending`` get a public-data criminal-record
+  (a flag row and a message) and each flagged order's workflow is signalled (``worker_withdrawn``, keyed by
+  the flag); workers whose background is still ``pending`` get a public-data criminal-record
   check (B-6.2.1), polled with heartbeats;
 - RegulatorShareWorkflow: workers' employment/training/skill records and the platform's statistics for one
   day, shared with the regulator (B-6.1.3, B-6.2.2) after docs/data-sharing.md.
@@ -18,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError
+from temporalio.exceptions import ActivityError, FailureError
 
 with workflow.unsafe.imports_passed_through():
     from activities.data_sharing import DataSharing, ShareRequest
@@ -26,15 +27,21 @@ with workflow.unsafe.imports_passed_through():
         ANXINMA,
         POINTS,
         FinishRequest,
+        FlaggedOrder,
         FlagRequest,
         PageRequest,
         PlatformSync,
         WorkerChange,
     )
     from activities.public_data import CriminalCheckRequest, PublicData
+    from domain.orders import WorkerWithdrawn
     from workflows.policies import DATABASE, NOTIFY, POLL, SCHEDULED
 
+from workflows.order import order_workflow_id
+
 CHINA_OFFSET = timedelta(hours=8)
+SIGNAL_ORDERS_PATCH = "signal-withdrawn-orders"  # each flagged order's workflow is told
+WORKER_WITHDRAWN = "worker_withdrawn"  # OrderWorkflow's signal (workflows/order_handlers.py)
 
 
 @dataclass(frozen=True)
@@ -52,6 +59,7 @@ class SyncResult:
     screened: int = 0
     flags: int = 0
     notified: int = 0
+    signalled: int = 0  # order workflows told that their worker was withdrawn
 
 
 @dataclass(frozen=True)
@@ -141,6 +149,27 @@ class AnxinmaSyncWorkflow:
             **DATABASE,
         )
         result.flags += len(flags)
+        if not workflow.patched(SIGNAL_ORDERS_PATCH):
+            return
+        orders = await workflow.execute_activity_method(
+            PlatformSync.flagged_orders,
+            FlagRequest(change.worker_id, change.reason, change.episode),
+            **DATABASE,
+        )
+        for order in orders:
+            await self._tell(order, change, result)
+
+    @staticmethod
+    async def _tell(order: FlaggedOrder, change: WorkerChange, result: SyncResult) -> None:
+        """Signal the order's workflow: ids and a reason code, keyed by the flag (a repeat is ignored)."""
+        handle = workflow.get_external_workflow_handle(order_workflow_id(order.order_id))
+        try:
+            await handle.signal(
+                WORKER_WITHDRAWN, WorkerWithdrawn(f"flag:{order.flag_id}", change.worker_id, change.reason)
+            )
+            result.signalled += 1
+        except FailureError as err:  # the order closed meanwhile: nothing left to tell it
+            workflow.logger.info("order of flag %s not signalled: %s", order.flag_id, err)
 
 
 @workflow.defn

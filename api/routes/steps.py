@@ -35,6 +35,7 @@ from domain.orders import (
     RateInput,
     Refusal,
     RejectWorkerInput,
+    Role,
     Scores,
     SelectWorkerInput,
     StepInput,
@@ -129,12 +130,17 @@ async def decline(
 
 
 @router.post(
-    "/contract/sign", status_code=202, response_model=StepAccepted, summary="A party e-signs (B-7.3.2)"
+    "/contract/sign",
+    status_code=202,
+    response_model=StepAccepted,
+    summary="A party e-signs (B-7.3.2); in a 中介制 order the worker signs her assignment annex (丙方)",
 )
 async def sign(
     order_id: str, session: SessionDep, temporal: TemporalDep, principal: PrincipalDep, key: StepKey = None
 ) -> StepAccepted:
-    return await _step(session, temporal, principal, order_id, OrderWorkflow.sign_contract, StepInput, key)
+    # customer and agency sign the contract; the worker (丙方, 中介制) signs it through the annex naming her
+    update = OrderWorkflow.sign_annex if principal.role == Role.WORKER else OrderWorkflow.sign_contract
+    return await _step(session, temporal, principal, order_id, update, StepInput, key)
 
 
 @router.post(

@@ -14,6 +14,18 @@ def journey(stack: Stack, **kwargs: Any) -> OrderJourney:
     return OrderJourney(stack.api_url, stack.sandbox_url, API_KEY, **kwargs)
 
 
+async def chosen(
+    stack: Stack, demand: dict[str, Any] | None = None, interview: bool = False, agency: str = "anxin"
+) -> OrderJourney:
+    """An order posted, accepted, signed by customer and agency, and its worker chosen by the customer."""
+    j = journey(stack, agency=agency)
+    await j.post_demand(demand)
+    await j.accept()
+    await j.sign()
+    await j.choose_worker(interview=interview)
+    return j
+
+
 async def outcome(stack: Stack, order_id: str) -> OrderView:
     """Wait for the workflow to end (on the time-skipping server this skips time to each timer)."""
     handle = stack.client.get_workflow_handle(order_workflow_id(order_id), result_type=OrderView)

@@ -6,8 +6,13 @@ result lets the server skip to the next timer.
 
 from __future__ import annotations
 
-import pytest
+from datetime import timedelta
 
+import pytest
+from sqlmodel import select
+
+from db.engine import session_scope
+from db.models import Contract, WorkerAssignment
 from devdata.market import AGENCY_BY_KEY
 from domain.orders import Outcome, Role, Stage
 from scripts.order_journey import hourly_demand
@@ -109,10 +114,12 @@ async def test_interview_deadline_cancels_and_releases_the_worker(skip_stack: St
     invitations = [
         m for m in await messages(skip_stack, j.order_id) if m["template"] == "interview_scheduled"
     ]
-    assert {m["recipient_kind"] for m in invitations} == {"customer", "worker"}
+    # every participant of the room gets its own join link: the agency too (``interview-link-agency``)
+    assert {m["recipient_kind"] for m in invitations} == {"customer", "worker", "agency"}
     assert all(
         m["params"]["join_url"] and m["params"]["room_id"] == view.interview_room_id for m in invitations
     )
+    assert len({m["params"]["join_url"] for m in invitations}) == 3
     assert view.compensations_done == ["release_worker", "void_contract"]  # the reverse of the order done
 
 
@@ -176,3 +183,34 @@ async def test_a_full_order_completes_on_the_time_skipping_server(skip_stack: St
     await j.rate(anonymous=True)
     view = await outcome(skip_stack, j.order_id)
     assert view.outcome == Outcome.COMPLETED and view.evaluated
+
+
+async def test_a_broker_worker_who_does_not_sign_her_annex_is_released(skip_stack: Stack) -> None:
+    """中介制: the confirmed worker has 48 h to e-sign her assignment annex; then the annex is voided, she
+    is released (not proposed again) and the order matches again, as if she had withdrawn."""
+    j = journey(skip_stack, agency="linli")
+    await j.post_demand(hourly_demand(agency_key="linli"))
+    await j.accept()
+    await j.sign()
+    await j.choose_worker(interview=False)
+    first = j.worker_id
+    wf = await j.wait_for("sign_annex")
+    assert wf["waiting"]["party"] == Role.WORKER.value
+
+    await skip_stack.env.sleep(timedelta(hours=48, minutes=5))
+
+    wf = await j.wait_for(("choose_worker", "add_workers"))
+    assert wf["stage"] == Stage.MATCHING.value and wf["worker_id"] is None
+    assert first in wf["rejected_worker_ids"] and wf["annexes"][0]["voided"]
+    assert "annex_not_signed" in await events(skip_stack, j.order_id)
+    async with session_scope(skip_stack.engine) as s:
+        annex = (
+            await s.exec(select(Contract).where(Contract.order_id == j.order_id, Contract.kind == "annex"))
+        ).one()
+        assignment = await s.get(WorkerAssignment, (j.order_id, first))
+    assert annex.status == "voided" and assignment is not None and assignment.status == "released"
+    sent = {(m["recipient_kind"], m["template"]) for m in await messages(skip_stack, j.order_id)}
+    assert {("worker", "annex_ready_to_sign"), ("agency", "worker_released")} <= sent
+    await j.step("dev-customer-service", "cancel", {"reason": "测试结束"})
+    view = await outcome(skip_stack, j.order_id)
+    assert view.outcome == Outcome.CANCELLED and view.compensations_done == ["void_contract"]

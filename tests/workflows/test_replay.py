@@ -15,6 +15,7 @@ import pytest
 from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
+from scripts.order_journey import hourly_demand
 from temporal_support.client import converter
 from tests.support.orders import journey, outcome
 from tests.support.stack import Stack, platform_settings
@@ -40,11 +41,18 @@ async def test_saved_history(path: Path) -> None:
 
 
 async def _finish(stack: Stack, name: str, scenario: str) -> WorkflowHistory:
-    j = journey(stack)
-    await j.post_demand()
+    broker = scenario == "broker_worker_signs"  # 中介制: the worker e-signs her annex (丙方)
+    j = journey(stack, agency="linli") if broker else journey(stack)
+    await j.post_demand(hourly_demand(agency_key="linli") if broker else None)
     await j.accept()
     await j.sign()
-    if scenario == "cancelled_at_interview":
+    if broker:
+        await j.choose_worker(interview=True)
+        await j.interview()
+        await j.serve()  # the worker signs her annex first
+        await j.bill()
+        await j.rate()
+    elif scenario == "cancelled_at_interview":
         await j.choose_worker(interview=True)
         await j.wait_for("record_interview_result")
         await j.step(j.customer_token, "cancel", {"reason": "改期"})
@@ -64,7 +72,9 @@ async def _finish(stack: Stack, name: str, scenario: str) -> WorkflowHistory:
     return history
 
 
-@pytest.mark.parametrize("scenario", ["cancelled_at_interview", "rejected_then_completed"])
+@pytest.mark.parametrize(
+    "scenario", ["cancelled_at_interview", "rejected_then_completed", "broker_worker_signs"]
+)
 async def test_fresh_histories_replay(dev_stack: Stack, scenario: str) -> None:
     """Histories made now, by today's code, replay too (and are what RECORD_HISTORIES saves)."""
     history = await _finish(dev_stack, scenario, scenario)
