@@ -27,12 +27,12 @@ from domain.fees import (
     ClosedCycle,
     FeeLine,
     FeeTerms,
-    LateItem,
     as_rows,
     cycle_fee_lines,
     single_visit_lines,
     total,
 )
+from domain.money_state import LateItem
 from domain.orders import FeeListView, PaymentView
 
 

@@ -26,7 +26,6 @@ from documents.billing_docs import store_fee_list_pdf, store_invoice_pdf
 from domain.fees import (
     DAY,
     Claim,
-    LateItem,
     SettlementInput,
     as_rows,
     cycle_charge,
@@ -36,7 +35,7 @@ from domain.fees import (
     unbilled_days,
 )
 from domain.money import Refundable, allocate_refund
-from domain.money_state import AGREED_CLAIM_STATES
+from domain.money_state import AGREED_CLAIM_STATES, LateItem
 from domain.orders import Interval, SettlementView
 
 CHARGE_KINDS = ("trial", "service", "management")

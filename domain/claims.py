@@ -1,7 +1,7 @@
 """The human steps on damage claims against the deposit (updates of OrderWorkflow, workflows/claims.py).
-Plain data: it crosses Temporal (no personal data; the reason text goes to the database)."""
+Plain data: it crosses Temporal (no personal data; the reason text goes to the database).
 
-from __future__ import annotations
+No ``from __future__ import annotations``: the workflow sandbox decodes these without seeing this module."""
 
 from dataclasses import dataclass
 

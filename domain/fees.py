@@ -26,6 +26,7 @@ from typing import Any
 
 from domain.catalogue import PriceModel
 from domain.money import mul_div_round, yuan
+from domain.money_state import LateItem
 
 BEIJING = timezone(timedelta(hours=8))
 DAY = 86400
@@ -392,15 +393,6 @@ def trial_days_within(
         return min(trial_days, started(overlap_seconds(trial_start, trial_end, trial_start, moment), DAY))
 
     return max(upto(period_end) - upto(max(period_start, trial_start)), 0)
-
-
-@dataclass(frozen=True)
-class LateItem:
-    """A cycle's payment made (or still missing) after its due date: the amount and the started days."""
-
-    cycle: int
-    overdue_fen: int
-    days: int
 
 
 def late_interest_lines(terms: FeeTerms, items: list[LateItem]) -> list[FeeLine]:

@@ -1,13 +1,22 @@
 """What a cycle-billed order carries for its money beyond the fee lists (issue 5, docs/money.md): damage
 claims against the deposit, a replacement worker's trial period, late payments waiting to be charged,
-and an unpaid debt. Plain data: it crosses Temporal inside the order's view (no personal data)."""
+and an unpaid debt. Plain data: it crosses Temporal inside the order's view (no personal data).
 
-from __future__ import annotations
+No ``from __future__ import annotations`` here: the types are resolved when the class is made, so the
+workflow sandbox (which does not see this module) can still decode the view."""
 
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from domain.fees import LateItem
+
+@dataclass(frozen=True)
+class LateItem:
+    """A cycle's payment made (or still missing) after its due date: the amount and the started days."""
+
+    cycle: int
+    overdue_fen: int
+    days: int
+
 
 FINAL_CLAIM_STATES = ("accepted", "resolved", "lapsed")
 AGREED_CLAIM_STATES = ("accepted", "resolved")

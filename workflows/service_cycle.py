@@ -35,13 +35,13 @@ with workflow.unsafe.imports_passed_through():
         CYCLE_MODELS,
         DAY,
         ClosedCycle,
-        LateItem,
         cycle_period,
         days_in,
         started,
         trial_days_within,
         unbilled_days,
     )
+    from domain.money_state import LateItem
     from domain.orders import (
         SYSTEM_ACTOR,
         Actor,

@@ -11,13 +11,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.catalogue import PriceModel
 from activities.settlement import plan_from_lines
+from domain.catalogue import PriceModel
 from domain.fees import (
     Claim,
     ClosedCycle,
     FeeTerms,
-    LateItem,
     SettlementInput,
     add_months,
     as_rows,
@@ -36,6 +35,7 @@ from domain.fees import (
     unbilled_days,
 )
 from domain.money import Refundable, RefundTooLarge, allocate_refund, mul_div_round, yuan
+from domain.money_state import LateItem
 
 HOURLY = FeeTerms(PriceModel.HOURLY, 4500, min_hours=4)
 VISIT = FeeTerms(PriceModel.PER_VISIT, 12000)
