@@ -1,0 +1,202 @@
+"""The money of long orders that the contract promises, on the time-skipping server: a replacement worker's
+trial period (live-in and 月嫂), late-payment interest on the next list, and an overdue cycle whose
+settlement is collected (or, unpaid past its deadline, recorded as a debt the agency and customer service
+see)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
+
+from sqlmodel import select
+
+from db.engine import session_scope
+from db.models import ServiceItem, Worker
+from devdata.market import AGENCY_BY_KEY, stable_id
+from domain.catalogue import PriceModel
+from domain.fees import ClosedCycle, FeeTerms, days_in, late_interest, replacement_trial_lines
+from domain.money import mul_div_round
+from domain.orders import Outcome
+from scripts.order_journey import OrderJourney, live_in_demand
+from tests.money.test_long_orders import fee_lists, skip_to_cycle_end, start_long_order
+from tests.support.orders import events, journey, outcome
+from tests.support.stack import Stack
+
+LIVE_IN = FeeTerms(PriceModel.MONTHLY, 650000, management_fee_fen=80000, trial_days=7, deposit_fen=100000)
+
+
+async def replace_worker(stack: Stack, j: OrderJourney, arrives_after: timedelta) -> str:
+    """The customer asks for another worker; the new one checks in ``arrives_after`` later."""
+    first = j.worker_id
+    await j.step(j.customer_token, "service/replacement", {"reason": "作息不合"})
+    await j.wait_for("choose_worker")
+    await j.choose_worker(interview=False)
+    assert j.worker_id != first
+    await j.wait_for("check_in")
+    await stack.env.sleep(arrives_after)
+    await j.step(j.customer_token, "check-in")
+    await j.wait_for("in_service")
+    return first
+
+
+def gap_days(lines: list[dict[str, object]]) -> int:
+    item = next(str(ln["item"]) for ln in lines if "更换空档" in str(ln["item"]))
+    found = re.search(r"更换空档 (\d+) 天", item)
+    assert found is not None
+    return int(found.group(1))
+
+
+async def test_a_live_in_replacement_restarts_the_trial(skip_stack: Stack) -> None:
+    j = await start_long_order(skip_stack, months=2, starts_in_days=270)
+    await skip_stack.env.sleep(timedelta(days=10))
+    await replace_worker(skip_stack, j, timedelta(days=1))
+    wf = await j.state()
+    await skip_to_cycle_end(skip_stack, wf["workflow"])
+    await j.wait_for("confirm_fee_list")
+    first, second = [f for f in await fee_lists(skip_stack, j.order_id) if f.cycle in (1, 2)]
+    assert first.period_start is not None and first.period_end is not None
+    days = days_in(first.period_start, first.period_end)
+    gap = gap_days(second.lines)
+    assert gap == 2  # a day and a few minutes: started days, not billed
+    trial = [ln for ln in second.lines if ln["kind"] == "trial"]
+    assert len(trial) == 1 and "第1期更换后试用期 7 天" in trial[0]["item"], second.lines
+    expected = replacement_trial_lines(LIVE_IN, ClosedCycle(1, days, gap, 0, 0, None, 7), days - gap)
+    assert trial[0]["amount_fen"] == expected[0].amount_fen != 0
+    assert second.total_fen == sum(ln["amount_fen"] for ln in second.lines)
+    await j.step(j.customer_token, "service/terminate", {"reason": "不再需要"})
+    await outcome(skip_stack, j.order_id)
+
+
+@asynccontextmanager
+async def maternity_with_trial(stack: Stack, trial_days: int) -> AsyncIterator[None]:
+    """The 月嫂 item with a trial period, and a second 月嫂 (王芳) to replace the first — for this test."""
+    anxin = AGENCY_BY_KEY["anxin"].id
+    wang = stable_id("worker", "wang-fang")
+    async with session_scope(stack.engine) as s:
+        item = (
+            await s.exec(
+                select(ServiceItem).where(ServiceItem.agency_id == anxin, ServiceItem.category == "maternity")
+            )
+        ).one()
+        item.trial_days = trial_days
+        worker = await s.get(Worker, wang)
+        assert worker is not None
+        worker.categories = [*worker.categories, "maternity"]
+    try:
+        yield
+    finally:
+        async with session_scope(stack.engine) as s:
+            item = (
+                await s.exec(
+                    select(ServiceItem).where(
+                        ServiceItem.agency_id == anxin, ServiceItem.category == "maternity"
+                    )
+                )
+            ).one()
+            item.trial_days = 0
+            worker = await s.get(Worker, wang)
+            assert worker is not None
+            worker.categories = [c for c in worker.categories if c != "maternity"]
+
+
+async def test_a_maternity_replacement_trial_runs_into_the_next_cycle(skip_stack: Stack) -> None:
+    async with maternity_with_trial(skip_stack, 3):
+        j = journey(skip_stack)
+        await j.post_demand(live_in_demand(months=2, category="maternity", starts_in_days=330))
+        await j.accept()
+        await j.sign()
+        await j.choose_worker(interview=False)
+        wf = await j.start_service()
+        start = datetime.fromisoformat(wf["service"]["period_start"])
+        await skip_stack.env.sleep(start + timedelta(days=23) - await skip_stack.env.get_current_time())
+        await replace_worker(skip_stack, j, timedelta(days=1))  # she starts on day 25 of 26
+        wf = await j.state()
+        await skip_to_cycle_end(skip_stack, wf["workflow"])
+        await j.wait_for("confirm_fee_list")
+    second = next(f for f in await fee_lists(skip_stack, j.order_id) if f.cycle == 2)
+    daily = mul_div_round(1380000, 1, 26)
+    rows = [(ln["kind"], ln["amount_fen"]) for ln in second.lines]
+    # this cycle's list shows her remaining trial day as a trial day, the rest pro-rated
+    assert rows[:3] == [
+        ("trial", daily),
+        ("service", mul_div_round(1380000, 25, 26)),
+        ("management", mul_div_round(150000, 25, 26)),
+    ], second.lines
+    assert "试用期 1 天" in second.lines[0]["item"]
+    # the last cycle's: a 2-day gap unbilled and her first 2 trial days re-priced
+    repriced = next(ln for ln in second.lines if ln["kind"] == "trial" and "更换后" in ln["item"])
+    assert "第1期更换后试用期 2 天" in repriced["item"]
+    assert gap_days(second.lines) == 2
+    await j.step(j.customer_token, "service/terminate", {"reason": "产妇回娘家"})
+    view = await outcome(skip_stack, j.order_id)
+    assert view.closed_reason == "terminated_early"
+
+
+async def test_a_late_payment_carries_interest_to_the_next_list(skip_stack: Stack) -> None:
+    j = await start_long_order(skip_stack, months=3, starts_in_days=290)
+    wf = (await j.state())["workflow"]
+    await skip_to_cycle_end(skip_stack, wf)
+    wf = await j.wait_for("confirm_fee_list")
+    fee_list = wf["fee_list"]
+    await j.step(j.customer_token, "fee-list/confirm", {"fee_list_id": fee_list["fee_list_id"]})
+    wf = await j.wait_for("pay")
+    # due 7 days after confirmation; paid 1 day 23 hours (and a few seconds) later: 2 started days late
+    await skip_stack.env.sleep(timedelta(days=9) - timedelta(hours=1))
+    wf = await j.wait_for("pay")
+    await j.pay_sandbox(wf["payment"]["payment_id"])
+    wf = await j.wait_for("in_service")
+    await skip_to_cycle_end(skip_stack, wf)
+    await j.wait_for("confirm_fee_list")
+    third = next(f for f in await fee_lists(skip_stack, j.order_id) if f.cycle == 3)
+    interest = [ln for ln in third.lines if ln["kind"] == "late_interest"]
+    assert len(interest) == 1 and "第2期逾期付款 2 天利息" in interest[0]["item"], third.lines
+    assert interest[0]["amount_fen"] == late_interest(LIVE_IN, fee_list["total_fen"], 2) > 0
+    assert "payment_late" in await events(skip_stack, j.order_id)
+    await j.step(j.customer_token, "service/terminate", {"reason": "不再需要"})
+    await outcome(skip_stack, j.order_id)
+
+
+async def test_an_overdue_cycle_is_settled_and_collected(skip_stack: Stack) -> None:
+    j = await start_long_order(skip_stack, months=2, starts_in_days=310)
+    wf = (await j.state())["workflow"]
+    await skip_to_cycle_end(skip_stack, wf)
+    await j.wait_for("confirm_fee_list")
+    await skip_stack.env.sleep(timedelta(days=14, minutes=5))  # never confirmed: overdue after a reminder
+    wf = await j.wait_for("confirm_fee_list")
+    assert wf["fee_list"]["kind"] == "settlement" and wf["stage"] == "billing"
+    settlement = wf["fee_list"]
+    assert settlement["total_fen"] > 0  # served days beyond the deposit
+    await j.pay_fee_list("rate")
+    view = await outcome(skip_stack, j.order_id)
+    assert view.outcome == Outcome.COMPLETED and view.closed_reason == "overdue_settled"
+    assert view.service is not None and 0 in view.service.paid_cycles
+    debts = await j.call(j.agency_token, "GET", f"/api/v1/orders/{j.order_id}/debts")
+    assert debts.status_code == 200 and debts.json() == []
+
+
+async def test_an_unpaid_settlement_becomes_a_visible_debt(skip_stack: Stack) -> None:
+    j = await start_long_order(skip_stack, months=2, starts_in_days=350)
+    wf = (await j.state())["workflow"]
+    await skip_to_cycle_end(skip_stack, wf)
+    await j.wait_for("confirm_fee_list")
+    await skip_stack.env.sleep(timedelta(days=14, minutes=5))
+    wf = await j.wait_for("confirm_fee_list")
+    settlement = wf["fee_list"]
+    assert settlement["kind"] == "settlement"
+    await j.step(j.customer_token, "fee-list/confirm", {"fee_list_id": settlement["fee_list_id"]})
+    await j.wait_for("pay")
+    view = await outcome(skip_stack, j.order_id)  # payment deadline, reminder, deadline
+    assert view.outcome == Outcome.PAYMENT_OVERDUE and view.closed_reason == "payment_overdue"
+    assert view.service is not None and view.service.money.debt_fen == settlement["total_fen"]
+    url = f"/api/v1/orders/{j.order_id}/debts"
+    for token in (j.agency_token, "dev-customer-service", j.customer_token):
+        response = await j.call(token, "GET", url)
+        assert response.status_code == 200, token
+        assert [(d["kind"], d["amount_fen"], d["status"]) for d in response.json()] == [
+            ("settlement", settlement["total_fen"], "open")
+        ]
+    for token in ("dev-agency-linli", "dev-customer-he-jianguo"):
+        assert (await j.call(token, "GET", url)).status_code == 404
+    assert "debt_recorded" in await events(skip_stack, j.order_id)
