@@ -6,6 +6,7 @@ disputes, customer service decides; at the end the deposit refund is the deposit
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -15,6 +16,7 @@ from db.claims_models import DamageClaim
 from db.engine import session_scope
 from domain.orders import Outcome
 from scripts.order_journey import WORKER_TOKENS, OrderJourney, live_in_demand
+from tests.money.test_documents import POPPLER, pdftotext
 from tests.money.test_long_orders import fee_lists, start_long_order
 from tests.support.orders import events, journey, outcome
 from tests.support.stack import Stack
@@ -27,7 +29,7 @@ async def anonymous(stack: Stack, method: str, url: str, body: Any = None) -> ht
         return await http.request(method, url, json=body)
 
 
-async def test_claims_are_scoped_capped_at_the_deposit_and_settled(skip_stack: Stack) -> None:
+async def test_claims_are_scoped_capped_at_the_deposit_and_settled(skip_stack: Stack, tmp_path: Path) -> None:
     j = await start_long_order(skip_stack, months=3, starts_in_days=230)
     claims = f"/api/v1/orders/{j.order_id}/claims"
     vase = {"amount_fen": 30000, "reason": "打碎客厅花瓶"}
@@ -113,6 +115,12 @@ async def test_claims_are_scoped_capped_at_the_deposit_and_settled(skip_stack: S
     assert any("¥800.00" in ln["item"] for ln in final.lines if ln["kind"] == "note")
     assert final.total_fen == sum(ln["amount_fen"] for ln in final.lines)
     assert "damage_claims_settled" in await events(skip_stack, j.order_id)
+    if POPPLER:  # the printable settlement shows the deduction and the note
+        doc = next(d for d in await j.documents() if d["kind"] == "fee_list" and d["number"] == 0)
+        path = tmp_path / "settlement.pdf"
+        path.write_bytes(await j.download(doc["url"]))
+        text = (await pdftotext(path)).replace(" ", "")
+        assert "押金抵扣赔偿" in text and "¥700.00" in text and "超出押金的赔偿" in text, text
 
 
 async def claim_rows(stack: Stack, order_id: str) -> list[DamageClaim]:
