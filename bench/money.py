@@ -77,7 +77,9 @@ def contract_pdf() -> bytes:
         street="文三路 90 号",
         building="东部软件园 3 幢",
         room="1202 室",
-        line=lambda: "文三路 90 号东部软件园 3 幢1202 室",
+        line=lambda with_room=True, hidden="": (
+            "文三路 90 号东部软件园 3 幢" + ("1202 室" if with_room else hidden)
+        ),
     )
     customer = SimpleNamespace(
         name="林晓雨",

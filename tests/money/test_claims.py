@@ -11,15 +11,18 @@ from typing import Any
 
 import httpx
 from sqlmodel import col, select
+from temporalio.worker import Replayer
 
 from db.claims_models import DamageClaim
 from db.engine import session_scope
 from domain.orders import Outcome
 from scripts.order_journey import WORKER_TOKENS, OrderJourney, live_in_demand
+from temporal_support.client import converter
 from tests.money.test_documents import POPPLER, pdftotext
 from tests.money.test_long_orders import fee_lists, start_long_order
 from tests.support.orders import events, journey, outcome
-from tests.support.stack import Stack
+from tests.support.stack import Stack, platform_settings
+from workflows.order import OrderWorkflow
 
 OTHER_AGENCY, OTHER_CUSTOMER, STAFF = "dev-agency-linli", "dev-customer-he-jianguo", "dev-customer-service"
 
@@ -115,6 +118,10 @@ async def test_claims_are_scoped_capped_at_the_deposit_and_settled(skip_stack: S
     assert any("¥800.00" in ln["item"] for ln in final.lines if ln["kind"] == "note")
     assert final.total_fen == sum(ln["amount_fen"] for ln in final.lines)
     assert "damage_claims_settled" in await events(skip_stack, j.order_id)
+    # the history (claim updates running activities, the waits for answers) replays deterministically
+    history = await skip_stack.client.get_workflow_handle(f"order-{j.order_id}").fetch_history()
+    replayer = Replayer(workflows=[OrderWorkflow], data_converter=converter(platform_settings()))
+    await replayer.replay_workflow(history)
     if POPPLER:  # the printable settlement shows the deduction and the note
         doc = next(d for d in await j.documents() if d["kind"] == "fee_list" and d["number"] == 0)
         path = tmp_path / "settlement.pdf"

@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 
 from sqlmodel import select
+from temporalio.worker import Replayer
 
 from db.engine import session_scope
 from db.models import ServiceItem, Worker
@@ -20,9 +21,12 @@ from domain.fees import ClosedCycle, FeeTerms, days_in, late_interest, replaceme
 from domain.money import mul_div_round
 from domain.orders import Outcome
 from scripts.order_journey import OrderJourney, live_in_demand
+from temporal_support.client import converter
 from tests.money.test_long_orders import fee_lists, skip_to_cycle_end, start_long_order
 from tests.support.orders import events, journey, outcome
-from tests.support.stack import Stack
+from tests.support.stack import Stack, platform_settings
+from workflows.order import OrderWorkflow
+from workflows.service_cycle import TRIAL_PATCH
 
 LIVE_IN = FeeTerms(PriceModel.MONTHLY, 650000, management_fee_fen=80000, trial_days=7, deposit_fen=100000)
 
@@ -50,6 +54,8 @@ def gap_days(lines: list[dict[str, object]]) -> int:
 
 async def test_a_live_in_replacement_restarts_the_trial(skip_stack: Stack) -> None:
     j = await start_long_order(skip_stack, months=2, starts_in_days=270)
+    wf_first_run = (await skip_stack.client.get_workflow_handle(f"order-{j.order_id}").describe()).run_id
+    assert wf_first_run is not None
     await skip_stack.env.sleep(timedelta(days=10))
     await replace_worker(skip_stack, j, timedelta(days=1))
     wf = await j.state()
@@ -67,6 +73,15 @@ async def test_a_live_in_replacement_restarts_the_trial(skip_stack: Stack) -> No
     assert second.total_fen == sum(ln["amount_fen"] for ln in second.lines)
     await j.step(j.customer_token, "service/terminate", {"reason": "不再需要"})
     await outcome(skip_stack, j.order_id)
+    # both runs replay with today's code: the first (replacement-trial patch), the second (settlement)
+    handle = skip_stack.client.get_workflow_handle(f"order-{j.order_id}")
+    replayer = Replayer(workflows=[OrderWorkflow], data_converter=converter(platform_settings()))
+    first_run = await skip_stack.client.get_workflow_handle(
+        f"order-{j.order_id}", run_id=wf_first_run
+    ).fetch_history()
+    assert any(TRIAL_PATCH.encode() in e.SerializeToString() for e in first_run.events)
+    await replayer.replay_workflow(first_run)
+    await replayer.replay_workflow(await handle.fetch_history())
 
 
 @asynccontextmanager
