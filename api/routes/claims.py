@@ -23,7 +23,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from api.deps import Principal, PrincipalDep, SessionDep, SettingsDep, TemporalDep
 from api.errors import ApiError, not_found
-from api.routes.steps import StepKey, _step
+from api.routes.steps import _STATUS, StepKey, _step
 from api.scoping import get_readable_order
 from db.claims_models import DamageClaim, Debt, SkipReport
 from db.columns import utcnow
@@ -36,12 +36,6 @@ from workflows.penalty import PenaltyDecision, PenaltyInput, SkipPenaltyWorkflow
 router = APIRouter(tags=["claims, 跳单 and debts"])
 
 _STAFF = (Role.CUSTOMER_SERVICE, Role.SUPERVISOR, Role.ADMIN)
-_STATUS = {
-    Refusal.WRONG_STAGE: 409,
-    Refusal.ALREADY_DONE: 409,
-    Refusal.NOT_PERMITTED: 403,
-    Refusal.INVALID: 422,
-}
 SKIP_WINDOW = timedelta(days=183)  # 合同: during the contract or within 6 months after it ends
 
 

@@ -177,12 +177,19 @@ async def test_an_overdue_cycle_is_settled_and_collected(skip_stack: Stack) -> N
     j = await start_long_order(skip_stack, months=2, starts_in_days=310)
     wf = (await j.state())["workflow"]
     await skip_to_cycle_end(skip_stack, wf)
-    await j.wait_for("confirm_fee_list")
-    await skip_stack.env.sleep(timedelta(days=14, minutes=5))  # never confirmed: overdue after a reminder
+    wf = await j.wait_for("confirm_fee_list")
+    overdue = wf["fee_list"]
+    await j.step(j.customer_token, "fee-list/confirm", {"fee_list_id": overdue["fee_list_id"]})
+    await j.wait_for("pay")
+    await skip_stack.env.sleep(timedelta(days=14, minutes=5))  # confirmed, never paid: overdue
     wf = await j.wait_for("confirm_fee_list")
     assert wf["fee_list"]["kind"] == "settlement" and wf["stage"] == "billing"
     settlement = wf["fee_list"]
     assert settlement["total_fen"] > 0  # served days beyond the deposit
+    final = next(f for f in await fee_lists(skip_stack, j.order_id) if f.cycle == 0)
+    interest = [ln for ln in final.lines if ln["kind"] == "late_interest"]
+    days = int(re.findall(r"逾期付款 (\d+) 天", interest[0]["item"])[0])
+    assert days in (7, 8) and interest[0]["amount_fen"] == late_interest(LIVE_IN, overdue["total_fen"], days)
     await j.pay_fee_list("rate")
     view = await outcome(skip_stack, j.order_id)
     assert view.outcome == Outcome.COMPLETED and view.closed_reason == "overdue_settled"
