@@ -14,6 +14,7 @@ from api import errors
 from api.routes import (
     agencies,
     auth,
+    claims,
     codec,
     customers,
     knowledge,
@@ -74,6 +75,7 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None)
         money,
     ):
         app.include_router(module.router)
+    app.include_router(claims.debts_router)  # the debts of every order the caller may see (issue 5)
     return app
 
 

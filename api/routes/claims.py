@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
+from typing import Literal
 
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
@@ -24,7 +25,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from api.deps import Principal, PrincipalDep, SessionDep, SettingsDep, TemporalDep
 from api.errors import ApiError, not_found
 from api.routes.steps import _STATUS, StepKey, _step
-from api.scoping import get_readable_order
+from api.scoping import get_readable_order, readable_orders
 from db.claims_models import DamageClaim, Debt, SkipReport
 from db.columns import utcnow
 from db.models import Contract, Order, Payment
@@ -34,6 +35,7 @@ from workflows.order import OrderWorkflow
 from workflows.penalty import PenaltyDecision, PenaltyInput, SkipPenaltyWorkflow, penalty_workflow_id
 
 router = APIRouter(tags=["claims, 跳单 and debts"])
+debts_router = APIRouter(prefix="/api/v1/debts", tags=["claims, 跳单 and debts"])  # api/main.py includes it
 
 _STAFF = (Role.CUSTOMER_SERVICE, Role.SUPERVISOR, Role.ADMIN)
 SKIP_WINDOW = timedelta(days=183)  # 合同: during the contract or within 6 months after it ends
@@ -95,6 +97,7 @@ class SkipReportPublic(BaseModel):
 
 class DebtPublic(BaseModel):
     id: str
+    order_id: str
     kind: str
     fee_list_id: str
     amount_fen: int
@@ -404,6 +407,18 @@ async def decide_skip(
 # ------------------------------------------------------------------ debts
 
 
+def _debt_public(d: Debt) -> DebtPublic:
+    return DebtPublic(
+        id=d.id,
+        order_id=d.order_id,
+        kind=d.kind,
+        fee_list_id=d.fee_list_id,
+        amount_fen=d.amount_fen,
+        status=d.status,
+        recorded_at=d.recorded_at,
+    )
+
+
 @router.get(
     "/debts",
     response_model=list[DebtPublic],
@@ -412,14 +427,24 @@ async def decide_skip(
 async def list_debts(order_id: str, session: SessionDep, principal: PrincipalDep) -> list[DebtPublic]:
     order = await _money_order(session, principal, order_id)
     rows = await session.exec(select(Debt).where(Debt.order_id == order.id).order_by(col(Debt.recorded_at)))
-    return [
-        DebtPublic(
-            id=d.id,
-            kind=d.kind,
-            fee_list_id=d.fee_list_id,
-            amount_fen=d.amount_fen,
-            status=d.status,
-            recorded_at=d.recorded_at,
-        )
-        for d in rows.all()
-    ]
+    return [_debt_public(d) for d in rows.all()]
+
+
+@debts_router.get(
+    "",
+    response_model=list[DebtPublic],
+    summary="Debts of every order the caller may see the money of (customer service: all, for collection)",
+)
+async def all_debts(
+    session: SessionDep, principal: PrincipalDep, status: Literal["open", "paid"] | None = "open"
+) -> list[DebtPublic]:
+    orders = readable_orders(principal).with_only_columns(col(Order.id))
+    if principal.role == Role.AGENCY:  # its own orders, not those only offered to it
+        orders = orders.where(col(Order.agency_id) == principal.party_id)
+    elif principal.role not in (Role.CUSTOMER, Role.POINT_STAFF, *_STAFF):
+        return []
+    query = select(Debt).where(col(Debt.order_id).in_(orders))
+    if status is not None:
+        query = query.where(Debt.status == status)
+    rows = await session.exec(query.order_by(col(Debt.recorded_at).desc()).limit(500))
+    return [_debt_public(d) for d in rows.all()]

@@ -222,3 +222,14 @@ async def test_an_unpaid_settlement_becomes_a_visible_debt(skip_stack: Stack) ->
     for token in ("dev-agency-linli", "dev-customer-he-jianguo"):
         assert (await j.call(token, "GET", url)).status_code == 404
     assert "debt_recorded" in await events(skip_stack, j.order_id)
+    # customer service's list across orders; the agency and the customer see theirs, nobody else
+    for token, sees in (
+        ("dev-customer-service", True),
+        (j.agency_token, True),
+        (j.customer_token, True),
+        ("dev-agency-linli", False),
+        ("dev-customer-he-jianguo", False),
+    ):
+        listed = await j.call(token, "GET", "/api/v1/debts")
+        assert listed.status_code == 200
+        assert (j.order_id in {d["order_id"] for d in listed.json()}) == sees, token
