@@ -197,61 +197,6 @@ async def _claim_step(
 
 
 @router.post(
-    "/claims/{claim_id}/accept",
-    status_code=202,
-    response_model=ClaimPublic,
-    summary="The customer accepts a claim: it comes out of the deposit at the settlement",
-)
-async def accept_claim(
-    order_id: str,
-    claim_id: str,
-    session: SessionDep,
-    temporal: TemporalDep,
-    principal: PrincipalDep,
-    body: ClaimAnswerBody | None = None,
-    key: StepKey = None,
-) -> ClaimPublic:
-    note = body.note if body else ""
-    return await _claim_step(
-        session,
-        temporal,
-        principal,
-        order_id,
-        claim_id,
-        OrderWorkflow.answer_claim,
-        lambda a: AnswerClaimInput(a, claim_id, True, note),
-        key,
-    )
-
-
-@router.post(
-    "/claims/{claim_id}/dispute",
-    status_code=202,
-    response_model=ClaimPublic,
-    summary="The customer disputes a claim: customer service decides it",
-)
-async def dispute_claim(
-    order_id: str,
-    claim_id: str,
-    body: ClaimAnswerBody,
-    session: SessionDep,
-    temporal: TemporalDep,
-    principal: PrincipalDep,
-    key: StepKey = None,
-) -> ClaimPublic:
-    return await _claim_step(
-        session,
-        temporal,
-        principal,
-        order_id,
-        claim_id,
-        OrderWorkflow.answer_claim,
-        lambda a: AnswerClaimInput(a, claim_id, False, body.note),
-        key,
-    )
-
-
-@router.post(
     "/claims/{claim_id}/resolve",
     status_code=202,
     response_model=ClaimPublic,
@@ -274,6 +219,36 @@ async def resolve_claim(
         claim_id,
         OrderWorkflow.resolve_claim,
         lambda a: ResolveClaimInput(a, claim_id, body.amount_fen, body.note),
+        key,
+    )
+
+
+@router.post(
+    "/claims/{claim_id}/{answer}",
+    status_code=202,
+    response_model=ClaimPublic,
+    summary="The customer accepts a claim (taken from the deposit at the settlement) or disputes it "
+    "(customer service decides)",
+)
+async def answer_claim(
+    order_id: str,
+    claim_id: str,
+    answer: Literal["accept", "dispute"],
+    session: SessionDep,
+    temporal: TemporalDep,
+    principal: PrincipalDep,
+    body: ClaimAnswerBody | None = None,
+    key: StepKey = None,
+) -> ClaimPublic:
+    note = body.note if body else ""
+    return await _claim_step(
+        session,
+        temporal,
+        principal,
+        order_id,
+        claim_id,
+        OrderWorkflow.answer_claim,
+        lambda a: AnswerClaimInput(a, claim_id, answer == "accept", note),
         key,
     )
 
