@@ -38,6 +38,7 @@ class MoneyState:
     claims_closed: bool = False  # the settlement is under way: no new claims
     trial_started_at: datetime | None = None  # a replacement worker's check-in: her trial period starts
     trial_days: int = 0  # the contract's trial days (a replacement's trial lasts as long)
+    earlier_trial_days: int = 0  # this cycle's trial days of a replacement another replacement replaced
     billed_trial_days: int | None = None  # trial days the current cycle's prepaid list billed
     previous_billed_trial_days: int | None = None  # the same, of the previous cycle
     previous_new_trial_days: int = 0  # a replacement's trial days that began in the previous cycle

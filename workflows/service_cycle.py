@@ -370,6 +370,9 @@ class CycleService(DepositClaims):
         old = self._view.worker_id
         st.replacing, st.replacements = True, st.replacements + 1
         st.intervals.append(Interval("gap", workflow.now()))
+        if st.money.trial_started_at is not None:  # a trial ends with the worker: its days so far count
+            st.money.earlier_trial_days += self._current_trial_days(workflow.now())
+            st.money.trial_started_at = None
         await self._record("replacement_requested", step.actor, worker=old)
         await self._release(old, "replaced")
         self._view.rejected_worker_ids.append(old)
@@ -391,8 +394,13 @@ class CycleService(DepositClaims):
         await self._record("replacement_completed", SYSTEM_ACTOR, worker=self._view.worker_id)
 
     def _new_trial_days(self, until: datetime) -> int:
-        """A replacement's trial days in the current cycle up to ``until`` that its prepaid list did not
-        bill as trial days (those are its first days: the contract's trial, or a trial carried over)."""
+        """Replacement trial days in the current cycle up to ``until`` not yet billed as trial days: those
+        of a trial a later replacement cut short, and the current worker's."""
+        return self._svc().money.earlier_trial_days + self._current_trial_days(until)
+
+    def _current_trial_days(self, until: datetime) -> int:
+        """The current replacement's trial days in the current cycle up to ``until`` that its prepaid list
+        did not bill as trial days (those are its first days: the contract's trial, or a trial carried)."""
         st, money = self._svc(), self._svc().money
         ts = money.trial_started_at
         if ts is None or st.period_start is None or ts < st.period_start:
@@ -406,7 +414,7 @@ class CycleService(DepositClaims):
     def _settled_trial_days(self, ended: datetime) -> int | None:
         """Trial days among the cycle's served days (None: no replacement trial, the contract's rule)."""
         money = self._svc().money
-        if money.trial_started_at is None:
+        if money.trial_started_at is None and not money.earlier_trial_days:
             return None
         billed = money.billed_trial_days
         if billed is None:
@@ -429,7 +437,7 @@ class CycleService(DepositClaims):
         st.intervals = [Interval(i.kind, end, i.end) for i in st.intervals if i.end is None or i.end > end]
         money = st.money
         money.previous_billed_trial_days = money.billed_trial_days
-        money.previous_new_trial_days = self._new_trial_days(end)
+        money.previous_new_trial_days, money.earlier_trial_days = self._new_trial_days(end), 0
         st.cycle += 1
         st.period_start, st.period_end = cycle_period(
             PriceModel(st.price_model), st.service_started_at, st.cycle

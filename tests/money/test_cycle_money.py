@@ -85,6 +85,43 @@ async def test_a_live_in_replacement_restarts_the_trial(skip_stack: Stack) -> No
 
 
 @asynccontextmanager
+async def extra_housekeeper(stack: Stack) -> AsyncIterator[None]:
+    """李秀英 also does live-in housekeeping, so a live-in order can be staffed three times (this test)."""
+    li = stable_id("worker", "li-xiuying")
+    async with session_scope(stack.engine) as s:
+        worker = await s.get(Worker, li)
+        assert worker is not None
+        worker.categories, worker.live_in = [*worker.categories, "housekeeping"], True
+    try:
+        yield
+    finally:
+        async with session_scope(stack.engine) as s:
+            worker = await s.get(Worker, li)
+            assert worker is not None
+            worker.categories = [c for c in worker.categories if c != "housekeeping"]
+            worker.live_in = False
+
+
+async def test_a_trial_cut_short_by_a_second_replacement_still_counts(skip_stack: Stack) -> None:
+    async with extra_housekeeper(skip_stack):
+        j = await start_long_order(skip_stack, months=2, starts_in_days=360)
+        await skip_stack.env.sleep(timedelta(days=8))
+        await replace_worker(skip_stack, j, timedelta(days=1))  # B from day 9 (after the contract's 7)
+        await skip_stack.env.sleep(timedelta(days=3))
+        await replace_worker(skip_stack, j, timedelta(days=1))  # C from day 13: B's trial ends at day 12
+        wf = await j.state()
+        await skip_to_cycle_end(skip_stack, wf["workflow"])
+        await j.wait_for("confirm_fee_list")
+    second = next(f for f in await fee_lists(skip_stack, j.order_id) if f.cycle == 2)
+    trial = next(ln for ln in second.lines if ln["kind"] == "trial")
+    found = re.search(r"更换后试用期 (\d+) 天", trial["item"])
+    assert found is not None
+    assert int(found.group(1)) in (10, 11), trial  # B's 3 (or 4 started) days + C's 7
+    await j.step(j.customer_token, "service/terminate", {"reason": "不再需要"})
+    await outcome(skip_stack, j.order_id)
+
+
+@asynccontextmanager
 async def maternity_with_trial(stack: Stack, trial_days: int) -> AsyncIterator[None]:
     """The 月嫂 item with a trial period, and a second 月嫂 (王芳) to replace the first — for this test."""
     anxin = AGENCY_BY_KEY["anxin"].id

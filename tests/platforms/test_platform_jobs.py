@@ -200,10 +200,10 @@ async def points_runs(
         if len(described.info.recent_actions) >= count:
             break
         await asyncio.sleep(0.1)
-    runs = []
+    runs: list[WorkflowHandle[Any, SyncResult]] = []
     for action in described.info.recent_actions:
         assert isinstance(action.action, ScheduleActionExecutionStartWorkflow)
-        runs.append(client.get_workflow_handle_for(PointSyncWorkflow.run, action.action.workflow_id))
+        runs.append(client.get_workflow_handle(action.action.workflow_id, result_type=SyncResult))
     assert len(runs) == count
     return runs
 
