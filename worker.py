@@ -15,6 +15,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities.billing import Billing
+from activities.claims import claims_activities
 from activities.contracts import Contracts
 from activities.data_sharing import DataSharing
 from activities.heartbeat import AutoHeartbeat
@@ -30,10 +31,11 @@ from config import Settings, get_settings
 from db.engine import make_engine
 from temporal_support.client import connect
 from workflows.order import OrderWorkflow
+from workflows.penalty import SkipPenaltyWorkflow
 from workflows.platform_jobs import AnxinmaSyncWorkflow, PointSyncWorkflow, RegulatorShareWorkflow
 from workflows.schedules import ensure_schedules
 
-WORKFLOWS: Sequence[type] = (OrderWorkflow,)
+WORKFLOWS: Sequence[type] = (OrderWorkflow, SkipPenaltyWorkflow)
 
 
 def activities(engine: AsyncEngine, platforms: PlatformClient) -> list[Callable[..., Any]]:
@@ -66,6 +68,7 @@ def activities(engine: AsyncEngine, platforms: PlatformClient) -> list[Callable[
         billing.open_dispute,
         billing.resolve_dispute,
         Settlements(engine, platforms).settle_service,
+        *claims_activities(engine),
         Notifications(platforms).notify,
     ]
 

@@ -8,7 +8,7 @@ retried activity finds what the first attempt made.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -23,7 +23,16 @@ from db.columns import utcnow
 from db.engine import session_scope
 from db.models import Contract, FeeDispute, FeeList, Invoice, Order, Payment, Refund
 from documents.billing_docs import store_fee_list_pdf, store_invoice_pdf
-from domain.fees import ClosedCycle, FeeLine, FeeTerms, as_rows, cycle_fee_lines, single_visit_lines, total
+from domain.fees import (
+    ClosedCycle,
+    FeeLine,
+    FeeTerms,
+    as_rows,
+    cycle_fee_lines,
+    single_visit_lines,
+    total,
+)
+from domain.money_state import LateItem
 from domain.orders import FeeListView, PaymentView
 
 
@@ -43,6 +52,8 @@ class CycleFeeRequest:
     period_end: datetime
     cycle_days: int
     previous: ClosedCycle | None = None
+    trial_days: int | None = None  # a replacement's trial days in this cycle (None: the contract's rule)
+    late: list[LateItem] = field(default_factory=list)  # late payments whose interest this list charges
 
 
 @dataclass(frozen=True)
@@ -166,7 +177,9 @@ class Billing:
             if existing is not None:
                 return fee_list_view(existing)
             terms = await main_terms(s, req.order_id)
-            lines = cycle_fee_lines(terms, req.cycle, req.cycle_days, req.previous)
+            lines = cycle_fee_lines(
+                terms, req.cycle, req.cycle_days, req.previous, req.trial_days, list(req.late)
+            )
             return await self._issue(
                 s,
                 FeeList(
@@ -252,6 +265,8 @@ class Billing:
             description = "家政服务费" if fee_list.kind == "service" else f"家政服务费 第{fee_list.cycle}期"
             if fee_list.kind == "settlement":
                 description = "家政服务终止结算"
+            elif fee_list.kind == "penalty":
+                description = "家政服务合同违约金（跳单）"
         answer = await self._platforms.post(
             "/payment/v1/payments",
             {

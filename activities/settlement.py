@@ -12,18 +12,20 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.billing import main_terms, order_payments
 from activities.platform_client import PlatformClient, refusal_code
+from db.claims_models import DamageClaim
 from db.engine import session_scope
 from db.models import FeeList, Invoice, Payment, Refund
 from documents.billing_docs import store_fee_list_pdf, store_invoice_pdf
 from domain.fees import (
     DAY,
+    Claim,
     SettlementInput,
     as_rows,
     cycle_charge,
@@ -33,6 +35,7 @@ from domain.fees import (
     unbilled_days,
 )
 from domain.money import Refundable, allocate_refund
+from domain.money_state import AGREED_CLAIM_STATES, LateItem
 from domain.orders import Interval, SettlementView
 
 CHARGE_KINDS = ("trial", "service", "management")
@@ -48,16 +51,20 @@ class SettleRequest:
     cycle_days: int
     intervals: list[Interval] = field(default_factory=list)
     overtime_days: int = 0
+    trial_days: int | None = None  # trial days among the cycle's served days (None: the contract's rule)
+    late: list[LateItem] = field(default_factory=list)  # late cycle payments whose interest is owed
 
 
 def plan_from_lines(lines: list[dict[str, object]]) -> tuple[int, int, int]:
-    """(service refund, deposit refund, amount due) of a stored settlement, recomputed from its lines."""
+    """(service refund, deposit refund, amount due) of a stored settlement, recomputed from its lines:
+    damages (``claim``) come out of the deposit only, the fees from the prepayment, then the deposit."""
 
     def amount(kinds: tuple[str, ...], inside: bool) -> int:
         return sum(int(str(ln["amount_fen"])) for ln in lines if (ln.get("kind") in kinds) == inside)
 
-    owed = amount(("prepaid", "deposit"), False)
+    owed = amount(("prepaid", "deposit", "claim"), False)
     prepaid, deposit = -amount(("prepaid",), True), -amount(("deposit",), True)
+    deposit -= amount(("claim",), True)
     from_deposit = min(max(owed - prepaid, 0), deposit)
     return max(prepaid - owed, 0), deposit - from_deposit, max(owed - prepaid - deposit, 0)
 
@@ -110,6 +117,7 @@ class Settlements:
             if first is not None and first.status == "paid"
             else 0
         )
+        claims = await self._agreed_claims(s, req.order_id)
         result = settle(
             terms,
             SettlementInput(
@@ -121,8 +129,15 @@ class Settlements:
                 current_carried_fen=carried,
                 overtime_days=req.overtime_days,
                 deposit_held_fen=deposit,
+                trial_days=req.trial_days,
+                late=list(req.late),
+                claims=[Claim(c.reason, c.agreed_fen) for c in claims],
             ),
         )
+        left = result.claims_fen
+        for c in claims:  # what each claim took from the deposit, in filing order; the rest is excess
+            c.deducted_fen = min(c.agreed_fen, left)
+            c.excess_fen, left = c.agreed_fen - c.deducted_fen, left - c.deducted_fen
         settlement = FeeList(
             order_id=req.order_id,
             cycle=0,
@@ -137,6 +152,22 @@ class Settlements:
         await s.flush()
         await store_fee_list_pdf(s, settlement)
         return settlement
+
+    async def _agreed_claims(self, s: AsyncSession, order_id: str) -> list[DamageClaim]:
+        """The order's damage claims the customer accepted or customer service decided, in filing order;
+        claims still open when the settlement is made lapse (nothing is deducted for them)."""
+        rows = (
+            await s.exec(
+                select(DamageClaim)
+                .where(DamageClaim.order_id == order_id)
+                .order_by(col(DamageClaim.created_at), col(DamageClaim.id))
+                .with_for_update()
+            )
+        ).all()
+        for row in rows:
+            if row.status not in AGREED_CLAIM_STATES:
+                row.status = "lapsed"
+        return [r for r in rows if r.status in AGREED_CLAIM_STATES and r.agreed_fen > 0]
 
     async def _refund(
         self, order_id: str, amount: int, reason: str, kind: str, prefer_cycle: int
@@ -191,8 +222,11 @@ class Settlements:
         return sorted(touched)
 
     async def reissue_invoice(self, payment_id: str, reason: str) -> None:
-        """Void the payment's invoice and issue a new one for what it finally holds (fees less refunded
-        fees); nothing new when nothing is left to invoice."""
+        """Replace the payment's invoice by one for what it finally holds (fees less refunded fees): the
+        replacement is issued **first** (idempotent: key ``invoice:<payment>:<reason>``, body fixed by the
+        stored version), only then is the old one voided, so a valid invoice exists at every moment. A
+        retry after any step re-issues nothing new (the platform replays the first answer) and voids
+        again harmlessly; the row changes last. Nothing left to invoice: the old one is only voided."""
         async with session_scope(self._engine) as s:
             invoice = (await s.exec(select(Invoice).where(Invoice.payment_id == payment_id))).first()
             if invoice is None or any(h.get("reason") == reason for h in invoice.history):
@@ -207,7 +241,6 @@ class Settlements:
             amount = base - sum(r.amount_fen for r in refunds)
             old_id, old_no, version = invoice.provider_invoice_id, invoice.invoice_no, invoice.version
             buyer = invoice.order_id
-        await self._platforms.post(f"/einvoice/v1/invoices/{old_id}/void")
         answer = None
         items = [{"name": "家政服务费（退款后重开）", "amount_fen": amount}]
         if amount > 0:
@@ -221,6 +254,7 @@ class Settlements:
                 },
                 idempotency_key=f"invoice:{payment_id}:{reason}",
             )
+        await self._platforms.post(f"/einvoice/v1/invoices/{old_id}/void")
         async with session_scope(self._engine) as s:
             invoice = (
                 await s.exec(select(Invoice).where(Invoice.payment_id == payment_id).with_for_update())
@@ -257,6 +291,7 @@ class Settlements:
                 settlement = await self._plan(s, req)
             service_refund, deposit_refund, due = plan_from_lines(settlement.lines)
             settlement_id, net = settlement.id, settlement.total_fen
+            claimed = sum(int(ln["amount_fen"]) for ln in settlement.lines if ln.get("kind") == "claim")
         refunded: list[str] = []
         if service_refund:
             refunded += await self._refund(
@@ -276,4 +311,5 @@ class Settlements:
             deposit_refund_fen=deposit_refund,
             amount_due_fen=due,
             refunded_fen=back,
+            claims_fen=claimed,
         )

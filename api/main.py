@@ -15,6 +15,7 @@ from api import errors
 from api.routes import (
     agencies,
     auth,
+    claims,
     codec,
     customers,
     knowledge,
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None)
         money,
     ):
         app.include_router(module.router)
+    app.include_router(claims.debts_router)  # the debts of every order the caller may see (issue 5)
     app.include_router(web.router)  # the customer web front at / (web/, docs/web.md)
     return app
 

@@ -2,8 +2,9 @@
 
 1. Contract PDF generation: the full model contract (Jinja2 + reportlab, embedded CJK TrueType font), per
    document; baseline in the same run: a one-page fee list through the same pipeline.
-2. Fee lists of a 12-month live-in order (12 prepaid cycle lists with credits and overtime + the
-   settlement); baseline: one hourly fee list.
+2. Fee lists of a 12-month live-in order (12 prepaid cycle lists with credits, overtime, a replacement's
+   trial days and late-payment interest + the settlement with damage claims against the deposit);
+   baseline: one hourly fee list.
 3. Workflow history of a 12-month live-in order on the time-skipping server (continue-as-new per cycle):
    events of each run and in total; baseline: the history of one hourly order in the same run.
 
@@ -28,6 +29,7 @@ from activities.contracts import contract_context
 from documents.pdf import render_text, text_to_pdf
 from domain.catalogue import EmploymentModel, PriceModel
 from domain.fees import (
+    Claim,
     ClosedCycle,
     FeeTerms,
     SettlementInput,
@@ -39,6 +41,7 @@ from domain.fees import (
     settle,
     total,
 )
+from domain.money_state import LateItem
 
 RESULTS = Path(__file__).parent / "results"
 LIVE_IN = FeeTerms(PriceModel.MONTHLY, 650000, management_fee_fen=80000, trial_days=7, deposit_fen=100000)
@@ -74,7 +77,9 @@ def contract_pdf() -> bytes:
         street="文三路 90 号",
         building="东部软件园 3 幢",
         room="1202 室",
-        line=lambda: "文三路 90 号东部软件园 3 幢1202 室",
+        line=lambda with_room=True, hidden="": (
+            "文三路 90 号东部软件园 3 幢" + ("1202 室" if with_room else hidden)
+        ),
     )
     customer = SimpleNamespace(
         name="林晓雨",
@@ -128,10 +133,15 @@ def twelve_month_fee_lists() -> int:
     for cycle in range(1, 13):
         p0, p1 = cycle_period(PriceModel.MONTHLY, start, cycle)
         days = days_in(p0, p1)
-        grand += total(cycle_fee_lines(LIVE_IN, cycle, days, previous))
-        previous = ClosedCycle(cycle, days, gap_days=cycle % 3, pause_days=cycle % 2, overtime_days=1)
+        carried = 2 if cycle == 6 else None  # a replacement's trial running into cycle 6
+        late = [LateItem(cycle - 1, 730000, 2)] if cycle in (4, 9) else []  # two cycles paid late
+        grand += total(cycle_fee_lines(LIVE_IN, cycle, days, previous, carried, late))
+        new_trial = 5 if cycle == 5 else 0  # a replacement in cycle 5: her trial re-priced on cycle 6
+        previous = ClosedCycle(cycle, days, cycle % 3, cycle % 2, 1, carried, new_trial)
     charge = total(cycle_charge(LIVE_IN, 12, 28, 28))
-    grand += settle(LIVE_IN, SettlementInput(12, 28, 28, True, charge, deposit_held_fen=100000)).net_fen
+    claims = [Claim("打碎花瓶", 30000), Claim("烫坏地板", 150000)]  # the second beyond the deposit
+    inp = SettlementInput(12, 28, 28, True, charge, deposit_held_fen=100000, claims=claims)
+    grand += settle(LIVE_IN, inp).net_fen
     return grand
 
 

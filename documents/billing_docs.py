@@ -65,6 +65,8 @@ async def store_fee_list_pdf(s: AsyncSession, fee_list: FeeList) -> Document:
     order, customer, agency, _ = await _parties(s, fee_list.order_id)
     if fee_list.kind == "settlement":
         title, period = "终止结算单", f"结算日期：{_day(fee_list.period_end)}"
+    elif fee_list.kind == "penalty":
+        title, period = "违约金清单（跳单）", f"开具日期：{_day(fee_list.created_at)}"
     elif fee_list.kind == "cycle":
         title = f"费用清单（第 {fee_list.cycle} 期）"
         period = f"服务周期：{_day(fee_list.period_start)} 至 {_day(fee_list.period_end)}（预付）"

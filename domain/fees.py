@@ -26,6 +26,7 @@ from typing import Any
 
 from domain.catalogue import PriceModel
 from domain.money import mul_div_round, yuan
+from domain.money_state import LateItem
 
 BEIJING = timezone(timedelta(hours=8))
 DAY = 86400
@@ -251,12 +252,18 @@ def single_visit_lines(
 # ------------------------------------------------------------------ cycles (live-in, daytime, 月嫂)
 
 
-def cycle_charge(terms: FeeTerms, cycle: int, cycle_days: int, billable_days: int) -> list[FeeLine]:
-    """What ``billable_days`` of a cycle of ``cycle_days`` cost: trial days first (first cycle only), then
-    the wage and the management fee pro-rated by calendar day. Monotonic in ``billable_days``."""
+def cycle_charge(
+    terms: FeeTerms, cycle: int, cycle_days: int, billable_days: int, trial_days: int | None = None
+) -> list[FeeLine]:
+    """What ``billable_days`` of a cycle of ``cycle_days`` cost: trial days first, then the wage and the
+    management fee pro-rated by calendar day. Trial days are the contract's first ``trial_days`` in the first
+    cycle, unless ``trial_days`` says how many of this cycle's days are trial days (a replacement worker's
+    new trial period). Monotonic in ``billable_days``."""
     billable = min(max(billable_days, 0), cycle_days)
     unit = "月" if terms.price_model == PriceModel.MONTHLY else "26天周期"
-    trial = min(terms.trial_days, billable, cycle_days) if cycle == 1 else 0
+    if trial_days is None:
+        trial_days = terms.trial_days if cycle == 1 else 0
+    trial = min(max(trial_days, 0), billable, cycle_days)
     normal = billable - trial
     lines: list[FeeLine] = []
     if trial:
@@ -302,26 +309,38 @@ def overtime_lines(terms: FeeTerms, days: int, when: str = "") -> list[FeeLine]:
 
 @dataclass(frozen=True)
 class ClosedCycle:
-    """What the previous cycle left to settle on the next list: unbilled days and rest days worked."""
+    """What the previous cycle left to settle on the next list: unbilled days, rest days worked, and the
+    trial days of a replacement worker who started in it (billed at the trial rate after the fact)."""
 
     cycle: int
     cycle_days: int
     gap_days: int = 0  # replacement gaps: no worker
     pause_days: int = 0
     overtime_days: int = 0
+    billed_trial_days: int | None = None  # trial days its prepaid list billed (None: the contract's rule)
+    new_trial_days: int = 0  # a replacement's trial days that began in it (not billed as trial yet)
 
 
-def credit_lines(terms: FeeTerms, closed: ClosedCycle) -> list[FeeLine]:
+def credit_lines(terms: FeeTerms, closed: ClosedCycle, cap: int | None = None) -> list[FeeLine]:
     """Unbilled days of a prepaid cycle, given back: the difference of what the cycle cost in full and
-    what its billable days cost (so trial days and pro-rating stay exact)."""
-    full = total(cycle_charge(terms, closed.cycle, closed.cycle_days, closed.cycle_days))
+    what its billable days cost (so trial days and pro-rating stay exact); then a replacement worker's
+    trial days re-priced at the trial rate (the difference, either way: a trial day costs the daily wage
+    without management fee, which in a 31-day month can be more than a pro-rated day)."""
+    billed = closed.billed_trial_days
+
+    def cost(days: int, trial: int | None = billed) -> int:
+        return total(cycle_charge(terms, closed.cycle, closed.cycle_days, days, trial))
+
+    full = cost(closed.cycle_days)
     unbilled = min(closed.gap_days + closed.pause_days, closed.cycle_days)
     gap = min(closed.gap_days, closed.cycle_days)
-    after_gap = total(cycle_charge(terms, closed.cycle, closed.cycle_days, closed.cycle_days - gap))
-    after_all = total(cycle_charge(terms, closed.cycle, closed.cycle_days, closed.cycle_days - unbilled))
-    # A credit is at most one full cycle's wage and fee (what the next list charges); only a whole first
-    # cycle with trial days unbilled (trial days cost wage/26 a day) could otherwise exceed it.
-    cap = terms.unit_price_fen + terms.management_fee_fen
+    after_gap = cost(closed.cycle_days - gap)
+    after_all = cost(closed.cycle_days - unbilled)
+    # A credit is at most what the next list charges (one full cycle's wage and fee, less if it has trial
+    # days); only a whole first cycle with trial days unbilled (trial days cost wage/26 a day) could
+    # otherwise exceed it.
+    if cap is None:
+        cap = terms.unit_price_fen + terms.management_fee_fen
     gap_credit = min(full - after_gap, cap)
     pause_credit = min(after_gap - after_all, cap - gap_credit)
     lines: list[FeeLine] = []
@@ -330,20 +349,88 @@ def credit_lines(terms: FeeTerms, closed: ClosedCycle) -> list[FeeLine]:
     if pause_credit:
         item = f"第{closed.cycle}期暂停服务 {unbilled - gap} 天不计费"
         lines.append(FeeLine(item, -pause_credit, "credit"))
+    for line in replacement_trial_lines(terms, closed, closed.cycle_days - unbilled):
+        room = cap - gap_credit - pause_credit
+        amount = max(line.amount_fen, -room)
+        if amount:
+            lines.append(FeeLine(line.item, amount, line.kind))
+    return lines
+
+
+def billed_trial(terms: FeeTerms, cycle: int, trial_days: int | None) -> int:
+    """How many trial days a cycle's prepaid charge counts (the contract's rule unless told)."""
+    return trial_days if trial_days is not None else (terms.trial_days if cycle == 1 else 0)
+
+
+def replacement_trial_lines(terms: FeeTerms, closed: ClosedCycle, billable_days: int) -> list[FeeLine]:
+    """A replacement worker's trial days in a closed, prepaid cycle, re-priced at the trial rate: what its
+    billable days cost with those days as trial days, less what they cost as billed."""
+    if closed.new_trial_days <= 0 or billable_days <= 0:
+        return []
+    billed = billed_trial(terms, closed.cycle, closed.billed_trial_days)
+    trial = min(billed + closed.new_trial_days, billable_days)
+    if trial <= billed:
+        return []
+    as_billed = total(cycle_charge(terms, closed.cycle, closed.cycle_days, billable_days, billed))
+    as_trial = total(cycle_charge(terms, closed.cycle, closed.cycle_days, billable_days, trial))
+    item = (
+        f"第{closed.cycle}期更换后试用期 {trial - billed} 天按日工资 {yuan(terms.daily_wage_fen)} 计"
+        "（不收管理费，与已预付之差）"
+    )
+    return [FeeLine(item, as_trial - as_billed, "trial")] if as_trial != as_billed else []
+
+
+def trial_days_within(
+    trial_start: datetime | None, trial_days: int, period_start: datetime, period_end: datetime
+) -> int:
+    """The days of a trial period (``trial_days`` started days from ``trial_start``) that fall in a period,
+    counted so that the parts in successive periods add up to exactly ``trial_days``."""
+    if trial_start is None or trial_days <= 0:
+        return 0
+    trial_end = trial_start + timedelta(days=trial_days)
+
+    def upto(moment: datetime) -> int:
+        return min(trial_days, started(overlap_seconds(trial_start, trial_end, trial_start, moment), DAY))
+
+    return max(upto(period_end) - upto(max(period_start, trial_start)), 0)
+
+
+def late_interest_lines(terms: FeeTerms, items: list[LateItem]) -> list[FeeLine]:
+    """Late-payment interest (contract: 万分之五 of the overdue amount a day, no cap is agreed): one line
+    per late cycle, rounded once, half up to the fen."""
+    lines = []
+    for it in items:
+        amount = late_interest(terms, it.overdue_fen, it.days)
+        if amount > 0:
+            rate = terms.late_interest_per_10000_per_day
+            basis = f"{yuan(it.overdue_fen)} × 万分之{rate} × {it.days}"
+            item = f"第{it.cycle}期逾期付款 {it.days} 天利息（{basis}）"
+            lines.append(FeeLine(item, amount, "late_interest"))
     return lines
 
 
 def cycle_fee_lines(
-    terms: FeeTerms, cycle: int, cycle_days: int, previous: ClosedCycle | None = None
+    terms: FeeTerms,
+    cycle: int,
+    cycle_days: int,
+    previous: ClosedCycle | None = None,
+    trial_days: int | None = None,
+    late: list[LateItem] | None = None,
 ) -> list[FeeLine]:
-    """The prepaid fee list at the start of a cycle: its charge, the deposit with the first, and what the
-    previous cycle left (credits for unbilled days, rest days worked). Never negative in total."""
-    lines = cycle_charge(terms, cycle, cycle_days, cycle_days)
+    """The prepaid fee list at the start of a cycle: its charge (``trial_days``: a replacement's trial days
+    falling in this cycle), the deposit with the first, what the previous cycle left (credits for unbilled
+    days, a replacement's trial days re-priced, rest days worked) and late-payment interest. Never negative
+    in total."""
+    lines = cycle_charge(terms, cycle, cycle_days, cycle_days, trial_days)
+    charge = total(lines)
     if cycle == 1 and terms.deposit_fen:
-        lines.append(FeeLine("押金（合同终止时扣除应付费用后退还）", terms.deposit_fen, "deposit"))
+        lines.append(
+            FeeLine("押金（合同终止时扣除应付费用及确认的赔偿后退还）", terms.deposit_fen, "deposit")
+        )
     if previous is not None:
-        lines += credit_lines(terms, previous)
+        lines += credit_lines(terms, previous, charge)
         lines += overtime_lines(terms, previous.overtime_days, f"第{previous.cycle}期")
+    lines += late_interest_lines(terms, late or [])
     return lines
 
 
@@ -355,11 +442,21 @@ class Settlement:
     service_refund_fen: int  # unserved prepaid fees given back
     deposit_refund_fen: int
     amount_due_fen: int  # still to pay (then nothing is refunded)
+    claims_fen: int = 0  # damages taken from the deposit (at most the deposit)
+    claims_excess_fen: int = 0  # damages agreed beyond the deposit: not taken, left to the parties
 
     @property
     def net_fen(self) -> int:
         """Positive: the customer pays; negative: the customer gets money back."""
         return total(self.lines)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """An agency's damage claim the customer accepted (or customer service decided): ``amount_fen``."""
+
+    reason: str
+    amount_fen: int
 
 
 @dataclass(frozen=True)
@@ -373,34 +470,65 @@ class SettlementInput:
     overtime_days: int = 0  # rest days worked this cycle, not billed yet
     deposit_held_fen: int = 0
     deductions: list[FeeLine] = field(default_factory=list)  # liabilities (positive amounts)
+    trial_days: int | None = None  # trial days among the served days (None: the contract's rule)
+    late: list[LateItem] = field(default_factory=list)  # late cycle payments: interest owed
+    claims: list[Claim] = field(default_factory=list)  # damages, taken from the deposit only
+
+
+def claim_lines(claims: list[Claim], deposit_fen: int) -> tuple[list[FeeLine], int, int]:
+    """Damages against the deposit, in filing order, each taken only while the deposit lasts (never
+    below zero). Returns the lines (a note line of 0 for any excess), what was taken, and the excess."""
+    lines: list[FeeLine] = []
+    left, excess = deposit_fen, 0
+    for claim in claims:
+        taken = min(max(claim.amount_fen, 0), left)
+        left -= taken
+        excess += max(claim.amount_fen, 0) - taken
+        if taken:
+            lines.append(FeeLine(f"押金抵扣赔偿：{claim.reason}"[:120], taken, "claim"))
+    if excess:
+        note = (
+            f"超出押金的赔偿 {yuan(excess)} 不从押金扣除，亦不由平台收取；"
+            "由双方依合同争议解决条款协商、调解或仲裁"
+        )
+        lines.append(FeeLine(note, 0, "note"))
+    return lines, deposit_fen - left, excess
 
 
 def settle(terms: FeeTerms, inp: SettlementInput) -> Settlement:
     """End of service (at term or early): owed = served days of the cycle + unbilled overtime (+ what the
-    unpaid current list carried) + liabilities; it is met first from the prepaid charge, then from the
-    deposit; what is left of them is refunded, anything beyond them is due."""
-    served = cycle_charge(terms, inp.cycle, inp.cycle_days, inp.served_days)
+    unpaid current list carried) + late interest + liabilities; it is met first from the prepaid charge,
+    then from the deposit; what is left of them is refunded, anything beyond them is due. Damages the
+    customer accepted come out of the deposit only (capped at it), before anything else does."""
+    trial = billed_trial(terms, inp.cycle, inp.trial_days)
+    served = cycle_charge(terms, inp.cycle, inp.cycle_days, inp.served_days, trial)
     served_fen = total(served)
     lines = [
         FeeLine(f"第{inp.cycle}期实际服务 {min(max(inp.served_days, 0), inp.cycle_days)} 天应付", served_fen),
         *overtime_lines(terms, inp.overtime_days, f"第{inp.cycle}期"),
+        *late_interest_lines(terms, inp.late),
         *inp.deductions,
     ]
     if not inp.current_paid and inp.current_carried_fen:
         lines.append(FeeLine("上期结转（未付）", inp.current_carried_fen, "credit"))
     owed = total(lines)
+    damages, claimed, excess = claim_lines(inp.claims, inp.deposit_held_fen)
+    lines += damages
+    deposit = inp.deposit_held_fen - claimed  # what the deposit still holds for fees
     prepaid = inp.current_charge_fen if inp.current_paid else 0
     if prepaid:
         lines.append(FeeLine(f"第{inp.cycle}期已预付服务费", -prepaid, "prepaid"))
     if inp.deposit_held_fen:
         lines.append(FeeLine("押金抵扣/退还", -inp.deposit_held_fen, "deposit"))
     service_refund = max(prepaid - owed, 0)
-    from_deposit = min(max(owed - prepaid, 0), inp.deposit_held_fen)
+    from_deposit = min(max(owed - prepaid, 0), deposit)
     return Settlement(
         lines=lines,
         service_refund_fen=service_refund,
-        deposit_refund_fen=inp.deposit_held_fen - from_deposit,
-        amount_due_fen=max(owed - prepaid - inp.deposit_held_fen, 0),
+        deposit_refund_fen=deposit - from_deposit,
+        amount_due_fen=max(owed - prepaid - deposit, 0),
+        claims_fen=claimed,
+        claims_excess_fen=excess,
     )
 
 
@@ -411,3 +539,11 @@ def late_interest(terms: FeeTerms, overdue_fen: int, days: int) -> int:
 
 def utc(dt: datetime) -> datetime:
     return dt.astimezone(UTC)
+
+
+def skip_penalty_fen(terms: FeeTerms) -> int:
+    """The 跳单 penalty exactly as the contract prints it (违约责任): three months' management fee, or,
+    for an item without one (hourly, per visit), twenty times the unit price, at least ¥1,000."""
+    if terms.management_fee_fen:
+        return terms.management_fee_fen * 3
+    return max(terms.unit_price_fen * 20, 100000)

@@ -11,6 +11,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from domain.catalogue import ServiceCategory, ServiceMode
+from domain.money_state import MoneyState
 
 
 class Stage(StrEnum):
@@ -325,6 +326,7 @@ class SettlementView:
     deposit_refund_fen: int
     amount_due_fen: int
     refunded_fen: int = 0
+    claims_fen: int = 0  # damages taken from the deposit
 
 
 @dataclass
@@ -353,6 +355,7 @@ class ServiceView:
     invoices: list[str] = field(default_factory=list)
     runs: int = 1  # workflow runs so far (the order continues as new at each cycle)
     max_history_length: int = 0  # the longest history of any run so far
+    money: MoneyState = field(default_factory=MoneyState)  # claims, trial, late payments
 
 
 @dataclass

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from temporalio import workflow
@@ -27,10 +27,21 @@ with workflow.unsafe.imports_passed_through():
         PaymentRequest,
         ResolutionRequest,
     )
+    from activities.claims import DebtRecord, MoneyClaims
     from activities.contracts import AnnexRequest, Contracts
     from activities.settlement import Settlements, SettleRequest
     from domain.catalogue import PriceModel
-    from domain.fees import CYCLE_MODELS, ClosedCycle, cycle_period, days_in, unbilled_days
+    from domain.fees import (
+        CYCLE_MODELS,
+        DAY,
+        ClosedCycle,
+        cycle_period,
+        days_in,
+        started,
+        trial_days_within,
+        unbilled_days,
+    )
+    from domain.money_state import LateItem
     from domain.orders import (
         SYSTEM_ACTOR,
         Actor,
@@ -44,7 +55,14 @@ with workflow.unsafe.imports_passed_through():
         Stage,
     )
     from workflows import order_rules as rules
+    from workflows.claims import DepositClaims
     from workflows.policies import DATABASE, VENDOR
+
+# Changes to the commands of running orders, each behind its patch (docs/money.md, "Patches"):
+TRIAL_PATCH = "replacement-trial"  # a replacement worker's trial period (one activity at her check-in)
+LATE_PATCH = "late-interest"  # a cycle paid after its due date: the interest is recorded and charged
+CLAIMS_PATCH = "deposit-claims"  # the settlement waits for open damage claims and logs their outcome
+COLLECT_PATCH = "collect-settlement"  # what a settlement asks for is collected, else recorded as a debt
 
 
 class Cancelled(Exception):
@@ -58,7 +76,7 @@ class Terminated(Exception):
 Detail = str | int | bool | None
 
 
-class CycleService:
+class CycleService(DepositClaims):
     if TYPE_CHECKING:
         _in: OrderInput
         _view: OrderView
@@ -182,10 +200,14 @@ class CycleService:
 
     async def _cycles(self) -> str:
         """Run cycles until the term ends ('completed'), the customer terminates ('terminated_early') or a
-        cycle stays unpaid ('payment_overdue'). Continues as new between cycles."""
+        cycle stays unpaid ('payment_overdue'; 'overdue_settled' when its settlement is then paid).
+        Continues as new between cycles."""
         try:
             while True:
                 if not await self._bill_cycle():
+                    if workflow.patched(COLLECT_PATCH):
+                        paid = await self._finish("payment_overdue", collect=True)
+                        return "overdue_settled" if paid else "payment_overdue"
                     await self._finish("payment_overdue", collect=False)
                     return "payment_overdue"
                 await self._serve_cycle()
@@ -193,14 +215,15 @@ class CycleService:
                     break
                 await self._next_cycle()
         except Terminated:
-            await self._finish("terminated_early", collect=True)
-            return "terminated_early"
-        await self._finish("completed", collect=True)
-        return "completed"
+            paid = await self._finish("terminated_early", collect=True)
+            return "terminated_early" if paid else "payment_overdue"
+        paid = await self._finish("completed", collect=True)
+        return "completed" if paid else "payment_overdue"
 
     async def _bill_cycle(self) -> bool:
         st = self._svc()
         assert st.period_start is not None and st.period_end is not None
+        money = st.money
         previous = None
         if st.cycle > 1:
             previous = ClosedCycle(
@@ -209,6 +232,8 @@ class CycleService:
                 st.previous_gap_days,
                 st.previous_pause_days,
                 st.previous_overtime_days,
+                money.previous_billed_trial_days,
+                money.previous_new_trial_days,
             )
         fee_list = await workflow.execute_activity_method(
             Billing.issue_cycle_fee_list,
@@ -219,9 +244,12 @@ class CycleService:
                 st.period_end,
                 days_in(st.period_start, st.period_end),
                 previous,
+                money.billed_trial_days,
+                list(money.late),
             ),
             **DATABASE,
         )
+        money.late, money.confirmed_at = [], None  # the interest is on this list now
         self._view.fee_list, self._view.payment = fee_list, None
         await self._record("fee_list_issued", SYSTEM_ACTOR, cycle=st.cycle, total_fen=fee_list.total_fen)
         if fee_list.total_fen <= 0:
@@ -244,6 +272,7 @@ class CycleService:
             break
         assert self._inbox.fee_confirmation is not None
         fee_list.confirmed = True
+        self._svc().money.confirmed_at = workflow.now()  # payment is due 7 days later (合同第六条)
         await self._record("fee_list_confirmed", self._inbox.fee_confirmation.actor, cycle=fee_list.cycle)
         self._inbox.fee_confirmation = None
         payment = await workflow.execute_activity_method(
@@ -256,6 +285,10 @@ class CycleService:
             return False
         await workflow.execute_activity_method(Billing.mark_paid, payment.payment_id, **DATABASE)
         await self._record("payment_confirmed", SYSTEM_ACTOR, amount_fen=payment.amount_fen)
+        late = self._late_days()
+        if fee_list.kind == "cycle" and late and workflow.patched(LATE_PATCH):
+            self._svc().money.late.append(LateItem(fee_list.cycle, payment.amount_fen, late))
+            await self._record("payment_late", SYSTEM_ACTOR, cycle=fee_list.cycle, days=late)
         invoice_id = await workflow.execute_activity_method(
             Billing.issue_invoice, InvoiceRequest(self._in.order_id, payment.payment_id), **VENDOR
         )
@@ -267,6 +300,14 @@ class CycleService:
             await self._record("invoice_issued", SYSTEM_ACTOR, cycle=fee_list.cycle)
             await self._notify(Role.CUSTOMER, self._in.customer_id, "invoice_issued")
         return True
+
+    def _late_days(self) -> int:
+        """Started days from the current list's due date (7 days after it was confirmed) until now."""
+        confirmed = self._svc().money.confirmed_at
+        if confirmed is None:
+            return 0
+        due = confirmed + timedelta(seconds=self._in.deadlines.payment)
+        return started((workflow.now() - due).total_seconds(), DAY)
 
     def _request_pending(self) -> bool:
         box = self._inbox
@@ -329,6 +370,9 @@ class CycleService:
         old = self._view.worker_id
         st.replacing, st.replacements = True, st.replacements + 1
         st.intervals.append(Interval("gap", workflow.now()))
+        if st.money.trial_started_at is not None:  # a trial ends with the worker: its days so far count
+            st.money.earlier_trial_days += self._current_trial_days(workflow.now())
+            st.money.trial_started_at = None
         await self._record("replacement_requested", step.actor, worker=old)
         await self._release(old, "replaced")
         self._view.rejected_worker_ids.append(old)
@@ -342,7 +386,40 @@ class CycleService:
             if interval.kind == "gap" and interval.end is None:
                 interval.end = workflow.now()
         st.replacing = False
+        if workflow.patched(TRIAL_PATCH):  # her trial period starts now (model contract: trial restarts)
+            st.money.trial_days = await workflow.execute_activity_method(
+                MoneyClaims.contract_trial_days, self._in.order_id, **DATABASE
+            )
+            st.money.trial_started_at = workflow.now() if st.money.trial_days else None
         await self._record("replacement_completed", SYSTEM_ACTOR, worker=self._view.worker_id)
+
+    def _new_trial_days(self, until: datetime) -> int:
+        """Replacement trial days in the current cycle up to ``until`` not yet billed as trial days: those
+        of a trial a later replacement cut short, and the current worker's."""
+        return self._svc().money.earlier_trial_days + self._current_trial_days(until)
+
+    def _current_trial_days(self, until: datetime) -> int:
+        """The current replacement's trial days in the current cycle up to ``until`` that its prepaid list
+        did not bill as trial days (those are its first days: the contract's trial, or a trial carried)."""
+        st, money = self._svc(), self._svc().money
+        ts = money.trial_started_at
+        if ts is None or st.period_start is None or ts < st.period_start:
+            return 0
+        billed = money.billed_trial_days
+        if billed is None:
+            billed = money.trial_days if st.cycle == 1 else 0
+        after_billed = max(st.period_start + timedelta(days=billed), ts)
+        return trial_days_within(ts, money.trial_days, after_billed, min(until, st.period_end or until))
+
+    def _settled_trial_days(self, ended: datetime) -> int | None:
+        """Trial days among the cycle's served days (None: no replacement trial, the contract's rule)."""
+        money = self._svc().money
+        if money.trial_started_at is None and not money.earlier_trial_days:
+            return None
+        billed = money.billed_trial_days
+        if billed is None:
+            billed = money.trial_days if self._svc().cycle == 1 else 0
+        return billed + self._new_trial_days(ended)
 
     async def _next_cycle(self) -> None:
         """Close the cycle (what it leaves unbilled, rest days worked), open the next, continue as new."""
@@ -358,12 +435,20 @@ class CycleService:
         st.previous_cycle_days = days_in(start, end)
         st.previous_overtime_days, st.overtime_days = st.overtime_days, 0
         st.intervals = [Interval(i.kind, end, i.end) for i in st.intervals if i.end is None or i.end > end]
+        money = st.money
+        money.previous_billed_trial_days = money.billed_trial_days
+        money.previous_new_trial_days, money.earlier_trial_days = self._new_trial_days(end), 0
         st.cycle += 1
         st.period_start, st.period_end = cycle_period(
             PriceModel(st.price_model), st.service_started_at, st.cycle
         )
+        if money.trial_started_at is not None:  # what is left of her trial falls in the new cycle
+            money.billed_trial_days = trial_days_within(
+                money.trial_started_at, money.trial_days, st.period_start, st.period_end
+            )
         await self._record("cycle_started", SYSTEM_ACTOR, cycle=st.cycle)
         st.max_history_length = max(st.max_history_length, workflow.info().get_current_history_length())
+        await workflow.wait_condition(workflow.all_handlers_finished)  # no claim is left half-stored
         box = self._inbox
         busy = self._request_pending() or box.cancel is not None or box.terminate is not None
         if not busy and not box.fee_confirmation and not box.dispute and not box.check_in:
@@ -375,8 +460,9 @@ class CycleService:
 
     # ------------------------------------------------------------------ the end: settlement
 
-    async def _finish(self, reason: str, collect: bool) -> None:
-        """End the service: the workers go, the settlement refunds or asks for what is due."""
+    async def _finish(self, reason: str, collect: bool) -> bool:
+        """End the service: the workers go, open damage claims are settled, the settlement refunds or asks
+        for what is due. False: what it asked for was not paid by the deadline (recorded as a debt)."""
         st = self._svc()
         self._inbox.terminate = None
         if reason == "terminated_early" and st.terminated_at is None:
@@ -387,6 +473,8 @@ class CycleService:
         for name, ref in list(self._saga):
             if name == "release_worker":
                 await self._release(ref, "service_done" if reason == "completed" else "terminated")
+        if st.money.claims and workflow.patched(CLAIMS_PATCH):
+            await self._close_claims()
         await self._settle()
         if collect and st.settlement is not None and st.settlement.amount_due_fen > 0:
             settlement = FeeListView(
@@ -394,7 +482,31 @@ class CycleService:
             )
             self._view.fee_list, self._view.payment = settlement, None
             await self._notify(Role.CUSTOMER, self._in.customer_id, "fee_list_ready")
-            await self._collect(settlement)
+            if not await self._collect(settlement) and workflow.patched(COLLECT_PATCH):
+                await self._record_debt(settlement)
+                return False
+        return True
+
+    async def _record_debt(self, settlement: FeeListView) -> None:
+        """The settlement stayed unpaid past its deadline: the debt is recorded for customer service's
+        collection and shown to the agency and the customer."""
+        assert self._view.agency_id is not None
+        await workflow.execute_activity_method(
+            MoneyClaims.record_debt,
+            DebtRecord(self._in.order_id, settlement.fee_list_id, "settlement", settlement.total_fen),
+            **DATABASE,
+        )
+        self._svc().money.debt_fen = settlement.total_fen
+        await self._record("debt_recorded", SYSTEM_ACTOR, amount_fen=settlement.total_fen)
+        await self._notify(Role.AGENCY, self._view.agency_id, "payment_overdue")
+
+    def _overdue_now(self) -> list[LateItem]:
+        """The current list, confirmed but unpaid at the end: interest from its due date until now."""
+        st, fee_list = self._svc(), self._view.fee_list
+        days = self._late_days()
+        if fee_list is None or fee_list.kind != "cycle" or st.cycle in st.paid_cycles or not days:
+            return []
+        return [LateItem(fee_list.cycle, fee_list.total_fen, days)]
 
     async def _settle(self) -> None:
         st = self._svc()
@@ -403,6 +515,12 @@ class CycleService:
         for interval in st.intervals:
             interval.end = interval.end or now
         st.paused_until = None
+        money = st.money
+        money.claims_closed = True
+        await workflow.wait_condition(workflow.all_handlers_finished)  # a claim being stored lands first
+        late = list(money.late)
+        if self._overdue_now() and workflow.patched(LATE_PATCH):
+            late += self._overdue_now()
         settlement = await workflow.execute_activity_method(
             Settlements.settle_service,
             SettleRequest(
@@ -414,9 +532,12 @@ class CycleService:
                 days_in(st.period_start, st.period_end),
                 list(st.intervals),
                 st.overtime_days,
+                self._settled_trial_days(now),
+                late,
             ),
             **VENDOR,
         )
+        money.late = []
         st.settlement = settlement
         self._saga = [(n, r) for n, r in self._saga if n != "settle_service"]
         await self._record(

@@ -20,6 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.deps import Principal, PrincipalDep, SessionDep, TemporalDep
 from api.errors import ApiError, not_found
+from api.routes import claims
 from api.routes.steps import StepKey, _step
 from api.schemas import StepAccepted
 from api.scoping import get_readable_order
@@ -38,6 +39,7 @@ from domain.orders import (
 from workflows.order import OrderWorkflow
 
 router = APIRouter(prefix="/api/v1/orders/{order_id}", tags=["contract and money"])
+router.include_router(claims.router)  # damage claims, 跳单 reports, debts (same prefix)
 
 _PARTIES = (Role.CUSTOMER, Role.POINT_STAFF, Role.AGENCY, Role.CUSTOMER_SERVICE, Role.SUPERVISOR, Role.ADMIN)
 
@@ -148,7 +150,9 @@ async def _documents(session: AsyncSession, principal: Principal, order: Order) 
     for f in lists:
         doc = await _stored(session, "fee_list", f.id)
         if doc is not None:
-            title = "终止结算单" if f.kind == "settlement" else f"费用清单（第 {f.cycle} 期）"
+            title = {"settlement": "终止结算单", "penalty": "违约金清单（跳单）"}.get(
+                f.kind, f"费用清单（第 {f.cycle} 期）"
+            )
             found.append(
                 DocumentInfo(
                     kind="fee_list",

@@ -18,10 +18,11 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from api.deps import SessionDep, SettingsDep, TemporalDep
 from api.errors import ApiError
-from db.models import Contract, Payment, WebhookEvent
+from db.models import Contract, FeeList, Payment, WebhookEvent
 from domain.orders import ContractSigned, PaymentEvent
 from domain.signatures import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
 from workflows.order import OrderWorkflow, order_workflow_id
+from workflows.penalty import SkipPenaltyWorkflow, penalty_workflow_id
 
 router = APIRouter(prefix="/api/v1/webhooks", tags=["vendor webhooks"])
 
@@ -62,6 +63,7 @@ async def _deliver(
     order_id: str,
     signal: Any,
     payload: Any,
+    workflow_id: str | None = None,
 ) -> WebhookAck:
     session.add(
         WebhookEvent(
@@ -74,7 +76,8 @@ async def _deliver(
         await session.rollback()
         return WebhookAck(duplicate=True)
     try:
-        await temporal.get_workflow_handle(order_workflow_id(order_id)).signal(signal, payload)
+        handle = temporal.get_workflow_handle(workflow_id or order_workflow_id(order_id))
+        await handle.signal(signal, payload)
     except RPCError as err:
         if err.status == RPCStatusCode.NOT_FOUND:  # the order is closed: nothing left to tell it
             await session.commit()
@@ -132,6 +135,19 @@ async def payment_webhook(
         payment_id=payment.provider_payment_id,
         amount_fen=int(data.get("amount_fen", 0)),
     )
+    fee_list = await session.get(FeeList, payment.fee_list_id)
+    if fee_list is not None and fee_list.kind == "penalty":  # a 跳单 penalty has its own workflow
+        target = penalty_workflow_id(payment.order_id)
+        return await _deliver(
+            session,
+            temporal,
+            event,
+            "payment",
+            payment.order_id,
+            SkipPenaltyWorkflow.payment_event,
+            signal,
+            target,
+        )
     return await _deliver(
         session, temporal, event, "payment", payment.order_id, OrderWorkflow.payment_event, signal
     )

@@ -11,12 +11,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from activities.settlement import plan_from_lines
 from domain.catalogue import PriceModel
 from domain.fees import (
+    Claim,
     ClosedCycle,
     FeeTerms,
     SettlementInput,
     add_months,
+    as_rows,
     credit_lines,
     cycle_charge,
     cycle_fee_lines,
@@ -26,10 +29,13 @@ from domain.fees import (
     late_interest,
     settle,
     single_visit_lines,
+    skip_penalty_fen,
     total,
+    trial_days_within,
     unbilled_days,
 )
 from domain.money import Refundable, RefundTooLarge, allocate_refund, mul_div_round, yuan
+from domain.money_state import LateItem
 
 HOURLY = FeeTerms(PriceModel.HOURLY, 4500, min_hours=4)
 VISIT = FeeTerms(PriceModel.PER_VISIT, 12000)
@@ -254,3 +260,160 @@ def test_unbilled_days_are_capped_at_the_cycle(offsets: list[tuple[int, int]]) -
     start, end = TUESDAY, TUESDAY + timedelta(days=30)
     spans = [(start + timedelta(hours=a), start + timedelta(hours=a + b)) for a, b in offsets]
     assert 0 <= unbilled_days(spans, start, end) <= 30
+
+
+# ------------------------------------------------------------------ replacement trial, claims, late interest
+
+
+def test_a_replacement_trial_is_repriced_on_the_next_list() -> None:
+    # cycle 2 of a live-in order (30 days): a 3-day gap, then the new worker's 7 trial days
+    closed = ClosedCycle(2, 30, gap_days=3, billed_trial_days=0, new_trial_days=7)
+    lines = credit_lines(LIVE_IN, closed)
+    trial = next(ln for ln in lines if ln.kind == "trial")
+    as_trial = 7 * 25000 + mul_div_round(650000, 20, 30) + mul_div_round(80000, 20, 30)
+    as_billed = mul_div_round(650000, 27, 30) + mul_div_round(80000, 27, 30)
+    assert "更换后试用期 7 天" in trial.item and trial.amount_fen == as_trial - as_billed
+    assert any("更换空档 3 天" in ln.item for ln in lines)
+
+
+def test_trial_days_carried_into_the_next_cycle_are_billed_as_trial_days() -> None:
+    lines = cycle_fee_lines(MATERNITY, 2, 26, trial_days=2)
+    daily = mul_div_round(1380000, 1, 26)
+    assert [(ln.kind, ln.amount_fen) for ln in lines[:2]] == [
+        ("trial", 2 * daily),
+        ("service", 1380000 * 24 // 26),
+    ]
+    assert lines[2].amount_fen == mul_div_round(150000, 24, 26)
+
+
+def test_a_trial_split_over_two_cycles_adds_up() -> None:
+    start = TUESDAY + timedelta(days=24, hours=5)
+    end1 = TUESDAY + timedelta(days=26)
+    first = trial_days_within(start, 3, TUESDAY, end1)
+    second = trial_days_within(start, 3, end1, end1 + timedelta(days=26))
+    assert (first, second) == (2, 1)
+
+
+def test_claims_come_out_of_the_deposit_only_and_the_excess_is_noted() -> None:
+    charge = total(cycle_charge(LIVE_IN, 2, 30, 30))
+    claims = [Claim("打碎花瓶", 30000), Claim("烫坏地板", 150000)]
+    result = settle(LIVE_IN, SettlementInput(2, 30, 10, True, charge, deposit_held_fen=100000, claims=claims))
+    served = total(cycle_charge(LIVE_IN, 2, 30, 10))
+    assert result.service_refund_fen == charge - served  # unserved fees are not touched by damages
+    assert (
+        result.deposit_refund_fen == 0 and result.claims_fen == 100000 and result.claims_excess_fen == 80000
+    )
+    assert [ln.amount_fen for ln in result.lines if ln.kind == "claim"] == [30000, 70000]
+    note = next(ln for ln in result.lines if ln.kind == "note")
+    assert note.amount_fen == 0 and "¥800.00" in note.item
+    assert plan_from_lines(as_rows(result.lines)) == (result.service_refund_fen, 0, 0)
+
+
+def test_late_interest_lines_and_the_skip_penalty() -> None:
+    lines = cycle_fee_lines(LIVE_IN, 3, 31, late=[LateItem(2, 730000, 3)])
+    interest = [ln for ln in lines if ln.kind == "late_interest"]
+    assert [ln.amount_fen for ln in interest] == [1095] and "逾期付款 3 天" in interest[0].item
+    assert skip_penalty_fen(LIVE_IN) == 240000  # three months' management fee
+    assert (
+        skip_penalty_fen(HOURLY) == 100000 and skip_penalty_fen(FeeTerms(PriceModel.HOURLY, 6000)) == 120000
+    )
+
+
+claims_st = st.lists(st.builds(Claim, st.just("x"), st.integers(0, 400_000)), max_size=4)
+late_st = st.lists(st.builds(LateItem, st.integers(1, 12), fen, st.integers(0, 14)), max_size=2)
+
+
+@given(
+    terms=cyclic_terms,
+    cycle=st.integers(1, 12),
+    cycle_days=st.integers(26, 31),
+    served=st.integers(0, 31),
+    paid=st.booleans(),
+    carried=st.integers(-500_000, 200_000),
+    trial=st.one_of(st.none(), st.integers(0, 10)),
+    claims=claims_st,
+    late=late_st,
+)
+def test_settlements_with_claims_trial_and_interest_keep_every_invariant(
+    terms: FeeTerms,
+    cycle: int,
+    cycle_days: int,
+    served: int,
+    paid: bool,
+    carried: int,
+    trial: int | None,
+    claims: list[Claim],
+    late: list[LateItem],
+) -> None:
+    charge = total(cycle_charge(terms, cycle, cycle_days, cycle_days))
+    deposit = terms.deposit_fen
+    inp = SettlementInput(
+        cycle,
+        cycle_days,
+        served,
+        paid,
+        charge,
+        carried,
+        0,
+        deposit,
+        trial_days=trial,
+        late=late,
+        claims=claims,
+    )
+    result = settle(terms, inp)
+    prepaid = charge if paid else 0
+    claimed = sum(c.amount_fen for c in claims)
+    # refunds never exceed payments; the deposit refund is never negative and never above deposit − claims
+    assert result.service_refund_fen >= 0 and result.deposit_refund_fen >= 0 and result.amount_due_fen >= 0
+    assert result.service_refund_fen <= prepaid + max(-carried, 0)
+    assert result.claims_fen == min(claimed, deposit)
+    assert result.claims_excess_fen == claimed - result.claims_fen
+    assert result.deposit_refund_fen <= deposit - result.claims_fen
+    assert result.service_refund_fen + result.deposit_refund_fen <= prepaid + max(-carried, 0) + deposit
+    # totals add up, and the stored plan (recomputed from the lines) is the same plan
+    assert result.net_fen == sum(ln.amount_fen for ln in result.lines)
+    assert result.amount_due_fen - result.service_refund_fen - result.deposit_refund_fen == result.net_fen
+    assert plan_from_lines(as_rows(result.lines)) == (
+        result.service_refund_fen,
+        result.deposit_refund_fen,
+        result.amount_due_fen,
+    )
+
+
+@given(
+    terms=cyclic_terms,
+    prev_days=st.integers(26, 31),
+    gap=st.integers(0, 40),
+    pause=st.integers(0, 40),
+    billed=st.one_of(st.none(), st.integers(0, 10)),
+    new_trial=st.integers(0, 10),
+    carried_trial=st.one_of(st.none(), st.integers(0, 10)),
+    days=st.integers(26, 31),
+    late=late_st,
+)
+def test_lists_with_a_replacement_trial_are_never_negative_and_add_up(
+    terms: FeeTerms,
+    prev_days: int,
+    gap: int,
+    pause: int,
+    billed: int | None,
+    new_trial: int,
+    carried_trial: int | None,
+    days: int,
+    late: list[LateItem],
+) -> None:
+    closed = ClosedCycle(1, prev_days, gap, pause, 0, billed, new_trial)
+    lines = cycle_fee_lines(terms, 2, days, closed, carried_trial, late)
+    assert total(lines) == sum(ln.amount_fen for ln in lines) >= 0
+    charge = total(cycle_charge(terms, 2, days, days, carried_trial))
+    credits = -sum(ln.amount_fen for ln in lines if ln.amount_fen < 0)
+    assert credits <= charge  # a credit never exceeds what the list charges
+
+
+@given(start=st.integers(0, 40 * 24), trial=st.integers(0, 10), cut=st.integers(0, 40 * 24))
+def test_trial_days_split_anywhere_add_up_to_the_trial(start: int, trial: int, cut: int) -> None:
+    t0 = TUESDAY + timedelta(hours=start)
+    a, b, c = TUESDAY, TUESDAY + timedelta(hours=cut), TUESDAY + timedelta(days=80)
+    if b < t0:
+        b = t0
+    assert trial_days_within(t0, trial, a, b) + trial_days_within(t0, trial, b, c) == trial

@@ -1,0 +1,116 @@
+"""The 跳单 penalty over the API: the agency reports, customer service confirms, a penalty fee list at the
+contract's amount is paid through the payment platform (webhook-confirmed) and invoiced; unpaid past its
+deadline it becomes a debt. Scoped like every money endpoint (404 for those who may not see the order)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from sqlmodel import select
+
+from db.engine import session_scope
+from db.models import Contract, Invoice, Payment
+from domain.fees import FeeTerms, skip_penalty_fen
+from scripts.order_journey import WORKER_TOKENS, OrderJourney, hourly_demand
+from tests.support.orders import journey
+from tests.support.stack import Stack
+
+STAFF = "dev-customer-service"
+REPORT = {"reason": "客户绕开机构，私下请阿姨每周上门"}
+
+
+async def report_state(j: OrderJourney, until: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
+    deadline = time.monotonic() + 60
+    body: dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        response = await j.call(STAFF, "GET", f"/api/v1/orders/{j.order_id}/skip-report")
+        body = response.json()
+        if response.status_code == 200 and until(body):
+            return body
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"the report never got there: {body}")
+
+
+async def contract_penalty(stack: Stack, order_id: str) -> int:
+    async with session_scope(stack.engine) as s:
+        contract = (
+            await s.exec(select(Contract).where(Contract.order_id == order_id, Contract.kind == "main"))
+        ).one()
+        return skip_penalty_fen(FeeTerms.from_terms(contract.terms))
+
+
+async def test_a_confirmed_skip_report_is_charged_paid_and_invoiced(dev_stack: Stack) -> None:
+    j = journey(dev_stack)
+    await j.run(hourly_demand())
+    url = f"/api/v1/orders/{j.order_id}/skip-report"
+    for token, status in (
+        ("dev-agency-linli", 404),
+        ("dev-customer-he-jianguo", 404),
+        (WORKER_TOKENS[j.worker_id], 404),
+        (j.customer_token, 403),
+        (STAFF, 403),
+    ):
+        assert (await j.call(token, "POST", url, REPORT)).status_code == status, token
+    async with dev_stack.http() as http:
+        assert (await http.post(url, json=REPORT)).status_code == 401
+    reported = await j.call(j.agency_token, "POST", url, REPORT)
+    assert reported.status_code == 202 and reported.json()["status"] == "reported", reported.text
+    assert (await j.call(j.agency_token, "POST", url, REPORT)).status_code == 409  # one report per order
+    assert (await j.call(j.customer_token, "GET", url)).status_code == 200
+    assert (await j.call("dev-customer-he-jianguo", "GET", url)).status_code == 404
+
+    decide = f"{url}/decide"
+    assert (await j.call(j.agency_token, "POST", decide, {"confirm": True, "note": "x"})).status_code == 403
+    assert (await j.call(STAFF, "POST", decide, {"confirm": True, "note": ""})).status_code == 422
+    confirmed = await j.call(STAFF, "POST", decide, {"confirm": True, "note": "聊天记录核实属实"})
+    assert confirmed.status_code == 202, confirmed.text
+    assert (await j.call(STAFF, "POST", decide, {"confirm": False, "note": "再议"})).status_code == 409
+    state = await report_state(j, lambda b: b["payment_id"] is not None)
+    penalty = await contract_penalty(dev_stack, j.order_id)
+    assert state["status"] == "confirmed" and state["penalty_fen"] == penalty == 100000  # ¥45 × 20 < ¥1,000
+
+    await j.pay_sandbox(state["payment_id"])
+    state = await report_state(j, lambda b: b["status"] == "paid")
+    async with session_scope(dev_stack.engine) as s:
+        payment = (await s.exec(select(Payment).where(Payment.fee_list_id == state["fee_list_id"]))).one()
+        invoice = (await s.exec(select(Invoice).where(Invoice.payment_id == payment.id))).one()
+    assert payment.status == "succeeded" and payment.amount_fen == penalty
+    assert invoice.amount_fen == penalty and "跳单违约金" in invoice.items[0]["name"]
+    docs = await j.documents()
+    titles = [d["title"] for d in docs if d["kind"] == "fee_list"]
+    assert "违约金清单（跳单）" in titles
+    async with dev_stack.sandbox() as sandbox:
+        stats = (await sandbox.get("/admin/stats")).json()
+    assert stats["payment"]["by_merchant_order_no"][state["fee_list_id"]] == 1
+
+
+async def test_an_unpaid_penalty_becomes_a_debt(skip_stack: Stack) -> None:
+    j = journey(skip_stack)
+    await j.run(hourly_demand())
+    url = f"/api/v1/orders/{j.order_id}/skip-report"
+    assert (await j.call(j.agency_token, "POST", url, REPORT)).status_code == 202
+    await report_state(j, lambda b: True)
+    assert (
+        await j.call(STAFF, "POST", f"{url}/decide", {"confirm": True, "note": "属实"})
+    ).status_code == 202
+    state = await report_state(j, lambda b: b["payment_id"] is not None)
+    await skip_stack.env.sleep(timedelta(days=14, minutes=5))  # the deadline, a reminder, the deadline
+    state = await report_state(j, lambda b: b["status"] == "overdue")
+    debts = await j.call(j.agency_token, "GET", f"/api/v1/orders/{j.order_id}/debts")
+    assert [(d["kind"], d["amount_fen"]) for d in debts.json()] == [("penalty", state["penalty_fen"])]
+
+
+async def test_a_rejected_report_charges_nothing(dev_stack: Stack) -> None:
+    j = journey(dev_stack)
+    await j.run(hourly_demand())
+    url = f"/api/v1/orders/{j.order_id}/skip-report"
+    assert (await j.call(j.agency_token, "POST", url, REPORT)).status_code == 202
+    await report_state(j, lambda b: True)
+    rejected = await j.call(STAFF, "POST", f"{url}/decide", {"confirm": False, "note": "证据不足"})
+    assert rejected.status_code == 202
+    state = await report_state(j, lambda b: b["status"] == "rejected")
+    assert state["fee_list_id"] is None and state["penalty_fen"] == 0
