@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from starlette.types import ASGIApp, Receive, Scope, Send
 from temporalio.client import Client
 
 import web
@@ -40,6 +42,21 @@ Authenticate with `Authorization: Bearer <token>`. Errors are JSON `{"code", "me
 """
 
 
+class CodecCORS:
+    """CORS for the codec endpoint only: the Temporal UI (another origin) calls ``/codec`` with a bearer
+    token. Every other path, the cookie-authenticated web front above all, answers no cross-origin request."""
+
+    def __init__(self, app: ASGIApp, /, **options: Any) -> None:
+        self.app = app
+        self.cors = CORSMiddleware(app, **options)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and str(scope.get("path", "")).startswith("/codec/"):
+            await self.cors(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
+
+
 def create_app(settings: Settings | None = None, temporal: Client | None = None) -> FastAPI:
     settings = settings or get_settings()
 
@@ -56,7 +73,7 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None)
     app = FastAPI(title="家政服务数字化平台 API", version="1", description=DESCRIPTION, lifespan=lifespan)
     errors.install(app)
     app.add_middleware(
-        CORSMiddleware,
+        CodecCORS,
         allow_origins=settings.codec_cors_origins,
         allow_methods=["POST"],
         allow_headers=["Authorization", "Content-Type", "X-Namespace"],

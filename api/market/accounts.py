@@ -112,13 +112,18 @@ async def authenticate(
 
     Throttled (api/market/throttle.py): while the username or the ``client`` address (the caller's IP) is
     locked after repeated failures, ApiError 429 ``too_many_attempts`` with a Retry-After header. A failure
-    is counted at once in its own transaction; a success clears the username's count in the caller's.
+    is counted before the password is checked, in its own transaction (so parallel guesses are counted
+    too); a success gives the count back.
     Point staff whose 浙里好家政 point is not listed and active get ApiError 403 (api/market/points.py).
     """
     at = now or utcnow()
     limits = throttle.Limits.of(settings or get_settings())
     keys = throttle.keys(username, client)
     await throttle.refuse_if_locked(session, keys, at)
+    async with _engine(session).begin() as connection:  # counted before the check: parallel guesses too
+        refusal = await throttle.reserve(connection, keys, at, limits)
+    if refusal is not None:
+        raise refusal
     user = (await session.exec(select(User).where(User.username == username, User.active))).first()
     if user is None or user.password_hash is None:
         _verify(_DUMMY, password)
@@ -126,10 +131,9 @@ async def authenticate(
     else:
         ok = _verify(user.password_hash, password)
     if user is None or not ok:
-        async with _engine(session).begin() as connection:
-            await throttle.record_failure(connection, keys, at, limits)
-        return None
-    await throttle.clear_user(session, keys)
+        return None  # the reservation stands as the failure
+    async with _engine(session).begin() as connection:
+        await throttle.release(connection, keys, at, limits)
     await require_active_point(session, user)
     if user.password_hash is not None and _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)

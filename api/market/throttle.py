@@ -10,9 +10,12 @@
 - Unknown usernames are counted exactly like known ones (no probing which usernames exist).
 - Only keyed HMACs of usernames and addresses are stored (the lookup-index key); nothing personal is logged.
 
-Each failure is one atomic upsert (``INSERT … ON CONFLICT DO UPDATE``) in its own short transaction on its
-own connection: concurrent failures are all counted, and the count is kept even though the failing request
-rolls back its own session. ``now`` is injectable for tests (and is the database's time source otherwise).
+Every attempt is counted *before* its password is checked (``reserve``): one atomic upsert (``INSERT … ON
+CONFLICT DO UPDATE … RETURNING``) in its own short transaction on its own connection. An attempt
+whose count goes past the limit is refused without checking the password, so parallel guesses cannot all slip
+past a check made before any of them was counted; concurrent attempts are all counted, and the count survives
+the failing request's rollback. A success gives its reservation back (``release``): the username starts afresh
+and the address's count drops by one. ``now`` is injectable for tests.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlmodel import col, delete, select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.errors import ApiError
@@ -75,15 +78,8 @@ async def refuse_if_locked(session: AsyncSession, keys: list[tuple[str, str]], n
         )
     )
     until = max((u for u in rows.all() if u is not None), default=None)
-    if until is None:
-        return
-    seconds = max(1, math.ceil((until - now).total_seconds()))
-    raise ApiError(
-        429,
-        "too_many_attempts",
-        f"too many failed logins: try again in {seconds} seconds",
-        headers={"Retry-After": str(seconds)},
-    )
+    if until is not None:
+        raise too_many(until, now)
 
 
 def _at(value: datetime | None) -> sa.ColumnElement[Any]:
@@ -118,23 +114,33 @@ def _upsert(dialect: str, scope: str, key: str, now: datetime, limit: int, limit
     )
 
 
-async def record_failure(
+def too_many(until: datetime, now: datetime) -> ApiError:
+    seconds = max(1, math.ceil((until - now).total_seconds()))
+    return ApiError(
+        429,
+        "too_many_attempts",
+        f"too many failed logins: try again in {seconds} seconds",
+        headers={"Retry-After": str(seconds)},
+    )
+
+
+async def reserve(
     connection: AsyncConnection, keys: list[tuple[str, str]], now: datetime, limits: Limits
-) -> None:
-    """Count one failed login for each key (the caller's connection commits it at once)."""
+) -> ApiError | None:
+    """Count this attempt for each key before its password is checked (the caller's connection commits at
+    once). The 429 to raise if the attempt is past a limit, else None."""
+    refusal: ApiError | None = None
     for scope, key in keys:
         limit = limits.per_user if scope == USER else limits.per_client
-        await connection.execute(_upsert(connection.dialect.name, scope, key, now, limit, limits))
-    locked = await connection.execute(
-        sa.select(LoginThrottle.scope).where(  # type: ignore[call-overload]
-            sa.tuple_(col(LoginThrottle.scope), col(LoginThrottle.key)).in_(keys),
-            col(LoginThrottle.locked_until) > now,
-        )
-    )
-    for (scope,) in locked.all():
-        log.warning("login locked (%s) after repeated failures", scope)  # which one is never logged
+        upsert = _upsert(connection.dialect.name, scope, key, now, limit, limits)
+        returning = upsert.returning(LoginThrottle.failures, LoginThrottle.locked_until)  # type: ignore[attr-defined]
+        failures, until = (await connection.execute(returning)).one()
+        if failures == limit:
+            log.warning("login locked (%s) after repeated failures", scope)  # which one is never logged
+        if failures > limit and until is not None and until > now:
+            refusal = refusal or too_many(until, now)
     # forget what no window or lock needs any more (a bounded table); rows another login holds are skipped,
-    # so two failures never wait on each other's rows
+    # so two attempts never wait on each other's rows
     stale = (
         sa.select(LoginThrottle.scope, LoginThrottle.key)  # type: ignore[call-overload]
         .where(
@@ -147,12 +153,28 @@ async def record_failure(
     await connection.execute(
         sa.delete(LoginThrottle).where(sa.tuple_(col(LoginThrottle.scope), col(LoginThrottle.key)).in_(stale))
     )
+    return refusal
 
 
-async def clear_user(session: AsyncSession, keys: list[tuple[str, str]]) -> None:
-    """A successful login: its username starts afresh (in the caller's transaction)."""
+async def release(
+    connection: AsyncConnection, keys: list[tuple[str, str]], now: datetime, limits: Limits
+) -> None:
+    """A successful login gives its reservation back: its username starts afresh; its address's count drops
+    by one (and a lock this very attempt set is lifted), never below zero."""
+    table = LoginThrottle.__table__  # type: ignore[attr-defined]
     for scope, key in keys:
+        where = sa.and_(table.c.scope == scope, table.c.key == key)
         if scope == USER:
-            await session.exec(
-                delete(LoginThrottle).where(col(LoginThrottle.scope) == scope, col(LoginThrottle.key) == key)
+            await connection.execute(sa.delete(table).where(where))
+            continue
+        await connection.execute(
+            sa.update(table)
+            .where(where, table.c.failures > 0)
+            .values(
+                failures=table.c.failures - 1,
+                locked_until=sa.case(
+                    (table.c.failures - 1 < limits.per_client, sa.null()), else_=table.c.locked_until
+                ),
+                updated_at=now,
             )
+        )

@@ -15,13 +15,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select, update
 
 from api.errors import ApiError
-from api.market.accounts import authenticate
+from api.market.accounts import authenticate, create_user
 from api.market.throttle import USER, keys
 from config import Settings
 from db.columns import utcnow
 from db.engine import make_engine, session_scope
 from db.market_models import LoginThrottle
 from devdata.market import DEV_PASSWORD
+from domain.orders import Role
 from tests.market.support import call, login, new_customer, username
 from tests.support.stack import Stack
 
@@ -113,8 +114,30 @@ async def test_concurrent_wrong_attempts_are_all_counted(engine: AsyncEngine) ->
         row = await s.get(LoginThrottle, keys(name, None)[0])
     assert row is not None
     decided = sum(1 for r in results if r is False)
-    assert row.failures == decided >= LIMITS.login_max_failures  # none lost to a race
+    # every attempt counted, none lost to a race; and only as many passwords checked as the limit allows,
+    # however many guesses arrive at once (each is counted before its password is checked)
+    assert row.failures == n and decided == LIMITS.login_max_failures
     assert row.locked_until is not None and row.locked_until > utcnow()
+
+
+async def test_parallel_guesses_cannot_slip_past_the_limit_even_with_the_right_password(
+    engine: AsyncEngine,
+) -> None:
+    """A burst of parallel guesses: at most the limit are checked; a right password among the refused ones
+    does not get in, and a success gives its reservation back (the address count drops again)."""
+    customer, client = username("burst"), "198.51.100.77"
+    async with session_scope(engine) as s:  # a login of its own: the seeded ones are other tests' to lock
+        await create_user(s, role=Role.CUSTOMER, party_id=customer, username=customer, password=DEV_PASSWORD)
+        await s.commit()
+    guesses = [attempt(engine, customer, f"wrong-{i}-pass", client=client) for i in range(6)]
+    results = await asyncio.gather(*guesses)
+    assert sum(1 for r in results if r is False) == LIMITS.login_max_failures
+    assert await attempt(engine, customer, DEV_PASSWORD, client=client) == 429  # locked: even the right one
+    other = "198.51.100.78"
+    assert await attempt(engine, "customer-lin-xiaoyu", DEV_PASSWORD, client=other) is True
+    async with session_scope(engine) as s:
+        row = await s.get(LoginThrottle, keys("customer-lin-xiaoyu", other)[1])
+    assert row is not None and row.failures == 0 and row.locked_until is None  # the success gave it back
 
 
 async def test_one_client_address_is_locked_across_usernames(engine: AsyncEngine) -> None:

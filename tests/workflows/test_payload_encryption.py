@@ -79,3 +79,19 @@ async def test_keys_rotate_old_payloads_still_open() -> None:
         assert type(err).__name__ == "InvalidTag"
     else:
         raise AssertionError("a tampered payload was accepted")
+
+
+async def test_cross_origin_requests_are_allowed_for_the_codec_only(dev_stack: Stack) -> None:
+    """The Temporal UI's origin may call /codec (preflight answered); no other path answers a cross-origin
+    request, so a page of that origin can never read the cookie-authenticated web front."""
+    ui = dev_stack.settings.codec_cors_origins[0]
+    preflight = {"Origin": ui, "Access-Control-Request-Method": "POST"}
+    async with dev_stack.http(None) as http:
+        codec = await http.options("/codec/decode", headers=preflight)
+        assert codec.status_code == 200 and codec.headers["access-control-allow-origin"] == ui
+        for path in ("/", "/orders", "/api/v1/orders"):
+            answer = await http.options(path, headers=preflight)
+            assert "access-control-allow-origin" not in answer.headers, path
+            page = await http.get(path, headers={"Origin": ui})
+            assert "access-control-allow-origin" not in page.headers, path
+            assert "access-control-allow-credentials" not in page.headers, path
