@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("api")
@@ -71,6 +72,19 @@ def install(app: FastAPI) -> None:
         )
         return JSONResponse(
             _body(code, str(exc.detail)), status_code=exc.status_code, headers=getattr(exc, "headers", None)
+        )
+
+    @app.exception_handler(IntegrityError)
+    async def _duplicate(_: Request, exc: IntegrityError) -> JSONResponse:
+        # the last line of defence: the checks before a write answer 409 with the field; this is the
+        # concurrent request that passed the same check at the same moment and lost at the unique index
+        log.info("a write lost a race at a unique constraint")  # never the row's values
+        return JSONResponse(
+            _body(
+                "conflict",
+                "this conflicts with a record stored a moment ago (a duplicate); nothing was saved",
+            ),
+            status_code=409,
         )
 
     @app.exception_handler(Exception)

@@ -90,7 +90,11 @@ async def _each(
     while True:
         rows = (
             await session.exec(
-                select(model).where(col(model_any.id) > last).order_by(col(model_any.id)).limit(batch)
+                select(model)
+                .where(col(model_any.id) > last)
+                .order_by(col(model_any.id))
+                .limit(batch)
+                .with_for_update()  # a concurrent change of these rows waits for this batch, never lost
             )
         ).all()
         if not rows:
@@ -98,14 +102,14 @@ async def _each(
         for row in rows:
             count += change(row, table)
         last = rows[-1].id  # type: ignore[attr-defined]
-        await session.flush()
+        await session.commit()  # one batch at a time: rows stay locked briefly; a stopped run resumes
         if batch == FILE_BATCH:
             session.expunge_all()  # keep at most one batch of files in memory
 
 
 async def rotate(session: AsyncSession, cipher: PiiCipher) -> int:
-    """Re-seal and re-index what the newest keys did not make; how many values changed. The caller
-    commits."""
+    """Re-seal and re-index what the newest keys did not make; how many values changed. Commits batch by
+    batch, each batch's rows locked while it is rewritten; run again after a stop, it picks up the rest."""
     count = 0
 
     def text(row: Any, table: str) -> int:

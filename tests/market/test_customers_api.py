@@ -3,14 +3,17 @@ what point staff may do with it, and demands that name one of the customer's add
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from db.engine import session_scope
+from db.market_models import Customer
 from db.models import PointAction
 from devdata.market import CUSTOMERS
+from domain import pii
 from scripts.order_journey import hourly_demand
 from tests.market.support import call, customer_body, new_customer
 from tests.support.orders import journey
@@ -228,3 +231,21 @@ async def test_service_points_are_listed_without_their_staff(dev_stack: Stack) -
     points = answer.json()["items"]
     assert "xihu-wensan" in [p["point_id"] for p in points] and all("staff" not in p for p in points)
     assert (await call(dev_stack, None, "GET", "/api/v1/service-points")).status_code == 401
+
+
+async def test_concurrent_registrations_of_one_person_store_one_customer(dev_stack: Stack) -> None:
+    """Six registrations of the same ID number at once: they all pass the duplicate check together, so
+    the unique index decides — one 201, the rest 409, never a 500, and one row."""
+    number = customer_body()["id_number"]
+    answers = await asyncio.gather(
+        *(
+            call(dev_stack, None, "POST", "/api/v1/customers", json=customer_body(id_number=number))
+            for _ in range(6)
+        )
+    )
+    assert sorted(a.status_code for a in answers) == [201] + [409] * 5, [a.text for a in answers]
+    assert {a.json()["code"] for a in answers if a.status_code == 409} <= {"duplicate_id_number", "conflict"}
+    index = pii.cipher().index_candidates("id_number", number)
+    async with session_scope(dev_stack.engine) as s:
+        rows = (await s.exec(select(Customer).where(col(Customer.id_number_hash).in_(index)))).all()
+    assert len(rows) == 1
