@@ -210,7 +210,9 @@ async def test_a_community_point_posts_a_demand_for_a_consenting_customer(dev_st
             **hidden_fields(page, "/demand/new"),
             "category": "hourly",
             "mode": "hourly",
-            "address": next(v for v, label in choices.items() if "西湖区" in label),
+            "address": next(
+                v for v, label in choices.items() if v.startswith(f"{lin}:") and "西湖区" in label
+            ),
             "starts_at": starts,
             "hours_per_visit": "3",
             "budget": "250",
