@@ -1,9 +1,10 @@
 """A live-in order's long service and money on the web front, on the time-skipping stack: the customer —
-with the web forms only — confirms the first cycle's fee list and pays it at the payment platform's
-cashier, pauses and resumes, asks for another worker (chooses her, confirms her entry), answers the
+with the web forms only — confirms the first cycle's fee list and pays it (late) at the payment
+platform's cashier, pauses and resumes, asks for another worker (chooses her, confirms her entry), answers the
 agency's damage claims (one accepted, one disputed), terminates early and reads the settlement with the
-deduction. The agency, the worker and customer service act over the API. Each new form needs its CSRF
-token, a double submit is one step, and another customer gets 404 pages for all of it."""
+deduction and the late-payment interest. The agency, the worker and customer service act over the API.
+Each new form needs its CSRF token, a double submit is one step, and another customer gets 404 pages for
+all of it."""
 
 from __future__ import annotations
 
@@ -23,16 +24,8 @@ from scripts.order_journey import OrderJourney, hourly_demand, live_in_demand
 from tests.market.support import login
 from tests.support.orders import events, journey
 from tests.support.stack import Stack
-from tests.web.support import (
-    PASSWORD,
-    Browser,
-    check_page,
-    hidden,
-    hidden_fields,
-    pay_at_cashier,
-    pay_link,
-    registered,
-)
+from tests.web import support
+from tests.web.support import Browser, hidden_fields, registered
 
 STAFF = "dev-customer-service"
 NEW_STEPS = ("pause", "resume", "replacement", "terminate", "claim-accept", "claim-dispute")
@@ -48,7 +41,7 @@ async def web_customer(stack: Stack) -> tuple[Browser, OrderJourney]:
     only reads the order's state; her steps below are the web's)."""
     browser, me = await registered(stack)
     j = journey(stack)
-    j.customer_token = await login(stack, me["username"], PASSWORD)
+    j.customer_token = await login(stack, me["username"], support.PASSWORD)
     return browser, j
 
 
@@ -87,7 +80,8 @@ async def test_a_live_in_customer_runs_her_service_and_its_money_on_the_web(skip
     assert yuan(wf["fee_list"]["total_fen"]) in page
     assert (await browser.submit(path, f"{steps}/fee-list-confirm", {})).status_code == 303
     await j.wait_for("pay")
-    paid = await pay_at_cashier(pay_link(await browser.page(path)))
+    await skip_stack.env.sleep(timedelta(days=8))  # paid after it was due (7 days): late interest
+    paid = await support.pay_at_cashier(support.pay_link(await browser.page(path)))
     assert paid.status_code == 200 and "支付成功" in paid.text
     await j.wait_for("in_service")
     page = await browser.page(path)
@@ -109,7 +103,7 @@ async def test_a_live_in_customer_runs_her_service_and_its_money_on_the_web(skip
         answer = await other.post(
             f"{steps}/{action}",
             {
-                "csrf_token": hidden(own, "csrf_token", "/logout"),
+                "csrf_token": support.hidden(own, "csrf_token", "/logout"),
                 "form_key": "b" * 32,
                 "reason": "试试",
                 "days": "3",
@@ -117,7 +111,7 @@ async def test_a_live_in_customer_runs_her_service_and_its_money_on_the_web(skip
             },
         )
         assert answer.status_code == 404 and "没有找到" in answer.text, (action, answer.status_code)
-        check_page(answer.text)
+        support.check_page(answer.text)
 
     # pause (days within the rules), then resume early
     page = await browser.page(path)
@@ -193,7 +187,9 @@ async def test_a_live_in_customer_runs_her_service_and_its_money_on_the_web(skip
         ).one()
     for line in final.lines:  # every line of the settlement, the claims' deduction among them
         assert line["item"] in page and yuan(line["amount_fen"]) in page, line
-    assert any(ln["kind"] == "claim" for ln in final.lines)
+    assert [ln["kind"] for ln in final.lines].count("claim") == 2
+    late = [ln["item"] for ln in final.lines if ln["kind"] == "late_interest"]
+    assert len(late) == 1 and late[0].startswith("第1期逾期付款 2 天利息"), late  # 1 day and a bit: 2 started
     assert "结算时从押金扣除：¥300.00" in page and "结算时从押金扣除：¥200.00" in page
     for action in ("pause", "replacement", "terminate"):
         assert f'action="{steps}/{action}"' not in page, "no service steps once it is settled"
@@ -238,7 +234,7 @@ async def test_a_penalty_waiting_for_payment_and_then_a_debt_are_on_the_order_pa
         await asyncio.sleep(0.1)
     page = await browser.page(path)
     assert "客服核实属实，请支付违约金" in page and yuan(state["penalty_fen"]) in page
-    link = pay_link(page, "penalty-pay-link")
+    link = support.pay_link(page, "penalty-pay-link")
     assert link.startswith(skip_stack.sandbox_url)
     async with httpx.AsyncClient(timeout=10.0) as payer:  # the payment platform's cashier opens
         cashier = await payer.get(link)
