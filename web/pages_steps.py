@@ -1,7 +1,8 @@
 """The customer's steps on her order page, and her downloads.
 
 Each form posts here with its CSRF token and its own form key; the step is the API's (the functions behind
-``POST /api/v1/orders/{id}/...`` in api/routes/steps.py and api/routes/money.py: the same scoped read,
+``POST /api/v1/orders/{id}/...`` in api/routes/steps.py, api/routes/money.py and — for the long-order
+steps and the answers to damage claims, web/steps_service.py — api/routes/claims.py: the same scoped read,
 the same Temporal Update and validator, the form key as the Idempotency-Key, so a double submit is one
 step). A refused step is a Chinese page with the reason. Downloads are the API's document functions.
 """
