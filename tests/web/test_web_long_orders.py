@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import uuid
 from collections import Counter
 from datetime import timedelta
 from typing import Any
@@ -55,10 +56,12 @@ async def twice(browser: Browser, action: str, data: dict[str, Any]) -> None:
 
 
 async def csrf_refused(browser: Browser, page: str, action: str, fields: dict[str, str]) -> None:
-    """The form without its CSRF token is refused with the 页面已过期 page and changes nothing."""
+    """The form without its CSRF token, or with a wrong one, is refused with the 页面已过期 page. It carries
+    a key of its own: had it been taken, the real submit that follows would be a second step, refused."""
     data = {k: v for k, v in hidden_fields(page, action).items() if k != "csrf_token"}
-    refused = await browser.post(action, {**data, **fields})
-    assert refused.status_code == 403 and "页面已过期" in refused.text, (action, refused.status_code)
+    for token in ({}, {"csrf_token": "0" * 64}):
+        refused = await browser.post(action, {**data, **fields, **token, "form_key": uuid.uuid4().hex})
+        assert refused.status_code == 403 and "页面已过期" in refused.text, (action, token)
 
 
 async def test_a_live_in_customer_runs_her_service_and_its_money_on_the_web(skip_stack: Stack) -> None:
@@ -137,7 +140,8 @@ async def test_a_live_in_customer_runs_her_service_and_its_money_on_the_web(skip
     await twice(browser, f"{steps}/replacement", replacement)
     await j.wait_for("choose_worker")
     page = await browser.page(path)
-    assert "正在为您更换服务人员" in page
+    assert "正在为您更换服务人员" in page and f'action="{steps}/terminate"' in page
+    assert f'action="{steps}/cancel"' not in page, "a long order in service ends by termination, not cancel"
     choice = hidden_fields(page, f"{steps}/select-worker")
     choice.pop("interview")  # no interview this time
     assert choice["worker_id"] != first_worker
