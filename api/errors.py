@@ -51,11 +51,11 @@ def _field_name(loc: tuple[Any, ...]) -> str:
 
 # What is the API's (JSON errors) rather than the web front's (Chinese pages): a 404 or 405 under these paths
 # stays the API's JSON; on any other path it is the web front's page (``install(..., web_page=…)``).
-API_PATHS = ("/api/", "/docs", "/redoc", "/openapi.json", "/codec", "/healthz")
+API_PATHS = ("/api", "/docs", "/redoc", "/openapi.json", "/codec", "/healthz")
 
 
 def is_api_path(path: str) -> bool:
-    return path == "/api" or path.startswith(API_PATHS)
+    return any(path == p or path.startswith(f"{p}/") for p in API_PATHS)
 
 
 def install(app: FastAPI, web_page: Callable[[int], Response] | None = None) -> None:

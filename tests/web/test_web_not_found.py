@@ -39,7 +39,7 @@ async def test_unknown_web_paths_are_a_chinese_404_and_api_paths_stay_json(dev_s
 def test_api_paths() -> None:
     for path in (*API_PATHS, "/openapi.json", "/docs", "/redoc", "/healthz"):
         assert is_api_path(path), path
-    for path in (*WEB_PATHS, "/", "/apidocs", "/orders"):
+    for path in (*WEB_PATHS, "/", "/apidocs", "/orders", "/codecs", "/docsx"):
         assert not is_api_path(path), path
 
 
