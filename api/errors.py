@@ -7,11 +7,12 @@ unknown or invisible things 404, an unavailable dependency 503 (retry with the s
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -49,7 +50,19 @@ def _field_name(loc: tuple[Any, ...]) -> str:
     return ".".join(str(p) for p in loc if p not in ("body",)) or "body"
 
 
-def install(app: FastAPI) -> None:
+# What is the API's (JSON errors) rather than the web front's (Chinese pages): a 404 or 405 under these paths
+# stays the API's JSON; on any other path it is the web front's page (``install(..., web_page=…)``).
+API_PATHS = ("/api", "/docs", "/redoc", "/openapi.json", "/codec", "/healthz")
+
+
+def is_api_path(path: str) -> bool:
+    return any(path == p or path.startswith(f"{p}/") for p in API_PATHS)
+
+
+def install(app: FastAPI, web_page: Callable[[int], Response] | None = None) -> None:
+    """The JSON error handlers; ``web_page`` renders a 404 (no such page) or 405 (a form's address opened
+    as a link) of a path outside the API: the web front's."""
+
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
         return JSONResponse(
@@ -66,7 +79,9 @@ def install(app: FastAPI) -> None:
         return JSONResponse(_body("invalid_request", f"invalid request: {summary}", errors), status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code in (404, 405) and web_page is not None and not is_api_path(request.url.path):
+            return web_page(exc.status_code)
         code = {404: "not_found", 405: "method_not_allowed", 401: "unauthenticated"}.get(
             exc.status_code, "error"
         )

@@ -71,7 +71,7 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None)
         await app.state.engine.dispose()
 
     app = FastAPI(title="家政服务数字化平台 API", version="1", description=DESCRIPTION, lifespan=lifespan)
-    errors.install(app)
+    errors.install(app, web_page=web.not_found_page)  # unknown web paths: a Chinese page
     app.add_middleware(
         CodecCORS,
         allow_origins=settings.codec_cors_origins,

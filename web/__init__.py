@@ -7,9 +7,19 @@ reads, order creation, workflow steps), so the web front adds no second set of r
 from __future__ import annotations
 
 from fastapi import APIRouter
+from fastapi.responses import HTMLResponse
 
 from web import pages_account, pages_orders, pages_public, pages_steps
+from web.render import error_page
 
 router = APIRouter()
 for _module in (pages_public, pages_account, pages_orders, pages_steps):
     router.include_router(_module.router)
+
+
+def not_found_page(status: int) -> HTMLResponse:
+    """An unknown path outside the API (api/errors.py keeps the JSON 404 for /api/v1 and the docs), or a
+    form's address opened as a link (405)."""
+    if status == 405:
+        return error_page(405, "无法打开", "这个地址只接受页面上的表单提交，请返回页面后操作。")
+    return error_page(404, "没有找到", "您要找的页面不存在，可能链接有误或页面已删除。")

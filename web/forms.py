@@ -104,6 +104,16 @@ def integer(form: Form, errors: Errors, name: str, label: str, low: int, high: i
     return int(value)
 
 
+def step_reason(form: Form, label: str, required: bool = True) -> str:
+    """The ``reason`` of a step's form (at most 500 characters, like the API's); a PageError if wrong."""
+    text = form.get("reason", "")
+    if required and not text:
+        raise PageError(422, "请填写原因", f"请填写{label}。")
+    if len(text) > 500:
+        raise PageError(422, "原因太长", f"{label}最多 500 个字。")
+    return text
+
+
 def yuan(form: Form, errors: Errors, name: str, label: str, high_yuan: int = 1_000_000) -> int:
     """An amount in yuan (up to 2 decimals), as fen."""
     raw = form.get(name, "").replace(",", "").replace("，", "")
@@ -203,7 +213,31 @@ _CODES = {
     "document_tampered": "文件校验未通过（与平台记录不一致），已拒绝下载。",
     "forbidden": "您无权进行此操作。",
     "unauthenticated": "请先登录。",
+    "report_closed": "该跳单举报已经结束，不能再处理。",
+    "method_not_allowed": "不支持这种操作方式，请从页面上的按钮提交。",
 }
+
+# A refused step of a long order or a damage claim: the workflow's reason, in Chinese (looked up before the
+# code's general message, so the customer learns why — paused, replacing, already answered …)
+_REFUSALS = (
+    ("the service is ending", "服务正在终止结算，不能再进行这一步。"),
+    ("a replacement is already under way", "已在为您更换服务人员，无需重复申请。"),
+    ("the service is paused; resume it first", "服务暂停中，请先恢复服务再申请更换。"),
+    ("the worker has not checked in yet", "服务人员尚未入户，暂不能申请更换。"),
+    ("the service is already paused", "服务已在暂停中。"),
+    ("a replacement is under way", "正在更换服务人员，暂不能暂停服务。"),
+    ("a pause lasts 1 to 30 days", "暂停天数应为 1 到 30 天。"),
+    ("the service is not paused", "服务未暂停，无需恢复。"),
+    ("the service is already being terminated", "服务已在终止结算中，无需重复提交。"),
+    ("a reason is required to terminate", "请填写提前终止的原因（不超过 500 个字）。"),
+    ("only live-in, daytime and 月嫂 orders", "只有住家、白班和月嫂订单在服务期间可以进行这一步。"),
+    ("the order is being cancelled", "订单正在取消中，不能再进行这一步。"),
+    ("this claim has already been answered", "这项赔偿申请已经答复过了。"),
+    ("answers a claim", "赔偿申请只能由客户本人（或其授权的服务点）答复。"),
+    ("the note may be at most 500 characters", "说明最多 500 个字。"),
+    ("no such claim on this order", "该订单没有这项赔偿申请。"),
+    ("damage claims are made against the deposit", "只有住家、月嫂订单的押金可以申请赔偿。"),
+)
 
 _FIELD_MESSAGES = (
     ("does not match the ID number", "姓名与身份证号码不一致（实名核验未通过）"),
@@ -225,6 +259,9 @@ def zh_text(english: str, fallback: str = "填写有误，请检查") -> str:
 
 
 def zh_message(err: ApiError) -> str:
+    for needle, chinese in _REFUSALS:
+        if needle in err.message:
+            return chinese
     if err.code in _CODES:
         return _CODES[err.code]
     if err.errors:

@@ -28,6 +28,7 @@ from domain.orders import Role, Stage
 from domain.service_area import BEIJING
 from web import forms
 from web.forms import Errors, Form, zh_field_errors, zh_validation
+from web.order_money import order_money
 from web.pages_account import login_redirect, posted, redirect
 from web.platform_links import interview_link, pay_link
 from web.render import WebRoute, district_label, render
@@ -121,6 +122,7 @@ async def order_page(
         interview_url=await interview_link(platforms, view) if waiting == "record_interview_result" else None,
         pay_url=await pay_link(platforms, view) if waiting == "pay" else None,
         documents=[(d, web_document_url(order_id, d)) for d in documents],
+        money=await order_money(session, platforms, principal, order_id, view),
         form_key=forms.new_form_key(),
         stages=[s for s in Stage if s != Stage.DEMAND],
     )

@@ -1,7 +1,8 @@
 """The customer's steps on her order page, and her downloads.
 
 Each form posts here with its CSRF token and its own form key; the step is the API's (the functions behind
-``POST /api/v1/orders/{id}/...`` in api/routes/steps.py and api/routes/money.py: the same scoped read,
+``POST /api/v1/orders/{id}/...`` in api/routes/steps.py, api/routes/money.py and — for the long-order
+steps and the answers to damage claims, web/steps_service.py — api/routes/claims.py: the same scoped read,
 the same Temporal Update and validator, the form key as the Idempotency-Key, so a double submit is one
 step). A refused step is a Chinese page with the reason. Downloads are the API's document functions.
 """
@@ -31,10 +32,11 @@ from api.schemas import (
 from api.scoping import get_readable_order
 from db.models import StoredFile, Worker
 from web import forms
-from web.forms import Form, PageError
+from web.forms import Form, PageError, step_reason
 from web.pages_account import login_redirect, posted, redirect
 from web.render import WebRoute
 from web.session import VisitorDep
+from web.steps_service import SERVICE_STEPS
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
@@ -52,15 +54,6 @@ def _scores(form: Form, prefix: str) -> ScoresBody:
     return ScoresBody(**values)
 
 
-def _reason(form: Form, label: str, required: bool = True) -> str:
-    reason = form.get("reason", "")
-    if required and not reason:
-        raise PageError(422, "请填写原因", f"请填写{label}。")
-    if len(reason) > 500:
-        raise PageError(422, "原因太长", f"{label}最多 500 个字。")
-    return reason
-
-
 async def _sign(s: AsyncSession, t: Client, p: Principal, oid: str, f: Form, key: str) -> object:
     return await steps.sign(order_id=oid, session=s, temporal=t, principal=p, key=key)
 
@@ -75,7 +68,7 @@ async def _select(s: AsyncSession, t: Client, p: Principal, oid: str, f: Form, k
 
 
 async def _reject(s: AsyncSession, t: Client, p: Principal, oid: str, f: Form, key: str) -> object:
-    body = RejectWorkerBody(reason=_reason(f, "不合适的原因", required=False))
+    body = RejectWorkerBody(reason=step_reason(f, "不合适的原因", required=False))
     worker_id = f.get("worker_id", "")
     return await steps.reject_worker(
         order_id=oid, worker_id=worker_id, body=body, session=s, temporal=t, principal=p, key=key
@@ -85,7 +78,7 @@ async def _reject(s: AsyncSession, t: Client, p: Principal, oid: str, f: Form, k
 async def _interview(s: AsyncSession, t: Client, p: Principal, oid: str, f: Form, key: str) -> object:
     if f.get("passed") not in ("1", "0"):
         raise PageError(422, "请选择面试结果", "请选择面试通过或未通过。")
-    body = InterviewResultBody(passed=f["passed"] == "1", note=_reason(f, "面试备注", required=False))
+    body = InterviewResultBody(passed=f["passed"] == "1", note=step_reason(f, "面试备注", required=False))
     return await steps.interview_result(order_id=oid, body=body, session=s, temporal=t, principal=p, key=key)
 
 
@@ -99,7 +92,7 @@ async def _confirm(s: AsyncSession, t: Client, p: Principal, oid: str, f: Form, 
 
 
 async def _dispute(s: AsyncSession, t: Client, p: Principal, oid: str, f: Form, key: str) -> object:
-    body = money.DisputeBody(fee_list_id=f.get("fee_list_id", ""), reason=_reason(f, "异议原因"))
+    body = money.DisputeBody(fee_list_id=f.get("fee_list_id", ""), reason=step_reason(f, "异议原因"))
     return await money.dispute_fee_list(order_id=oid, body=body, session=s, temporal=t, principal=p, key=key)
 
 
@@ -117,7 +110,7 @@ async def _rate(s: AsyncSession, t: Client, p: Principal, oid: str, f: Form, key
 
 
 async def _cancel(s: AsyncSession, t: Client, p: Principal, oid: str, f: Form, key: str) -> object:
-    body = CancelBody(reason=_reason(f, "取消原因"))
+    body = CancelBody(reason=step_reason(f, "取消原因"))
     return await steps.cancel(order_id=oid, body=body, session=s, temporal=t, principal=p, key=key)
 
 
@@ -131,6 +124,7 @@ STEPS: dict[str, Step] = {
     "fee-list-dispute": _dispute,
     "evaluation": _rate,
     "cancel": _cancel,
+    **SERVICE_STEPS,  # live-in / 月嫂 service steps and answers to damage claims
 }
 
 

@@ -1,6 +1,7 @@
 """Links the customer follows to other platforms: her join link of the video interview room, and the
-payment platform's pay URL of the payment waiting for her. Read live from the platform; an unreachable
-platform means no link now (the page says so), never an error page."""
+payment platform's pay URL (its cashier) of a payment waiting for her — a fee list's or a 跳单 penalty's.
+Read live from the platform; an unreachable platform means no link now (the page says so), never an
+error page."""
 
 from __future__ import annotations
 
@@ -24,8 +25,13 @@ async def interview_link(platforms: PlatformClient, view: OrderView | None) -> s
 async def pay_link(platforms: PlatformClient, view: OrderView | None) -> str | None:
     if view is None or view.payment is None or view.payment.status != "pending":
         return None
+    return await cashier_link(platforms, view.payment.payment_id)
+
+
+async def cashier_link(platforms: PlatformClient, payment_id: str) -> str | None:
+    """The cashier (收银台) URL of a payment at the payment platform, while it waits to be paid."""
     try:
-        payment = await platforms.get(f"/payment/v1/payments/{view.payment.payment_id}")
+        payment = await platforms.get(f"/payment/v1/payments/{payment_id}")
     except (PlatformUnavailable, ApplicationError):
         return None
     link = payment.get("pay_url")

@@ -61,13 +61,42 @@ WAITING_LABELS = {
     "rate": "请评价本次服务",
     "resolve_dispute": "费用异议处理中（客服）",
     "in_service": "服务进行中",
+    "sign_annex": "等待服务人员签署派遣确认书",
+    "answer_claims": "请答复机构的赔偿申请（逾期未答复将交由客服处理）",
+    "resolve_claims": "赔偿争议处理中（客服）",
 }
+FEE_STATUS = {
+    "issued": "待确认",
+    "disputed": "异议处理中",
+    "confirmed": "待支付",
+    "paid": "已支付",
+    "settled": "已结算",
+}
+CLAIM_STATUS = {
+    "filed": "待您答复",
+    "accepted": "您已同意",
+    "disputed": "您有异议，客服处理中",
+    "resolved": "客服已裁定",
+    "lapsed": "已失效（未从押金扣除）",
+}
+PENALTY_STATUS = {
+    "reported": "机构举报跳单，客服核实中",
+    "confirmed": "客服核实属实，请支付违约金",
+    "rejected": "客服核实不属实，不收取违约金",
+    "lapsed": "未在期限内核实，举报已失效",
+    "paid": "违约金已支付",
+    "overdue": "违约金逾期未付，已记为欠款",
+}
+DEBT_STATUS = {"open": "未结清", "paid": "已结清"}
+DEBT_KINDS = {"settlement": "终止结算欠款", "penalty": "跳单违约金欠款"}
 COLOURS = {"green": "绿码", "yellow": "黄码", "red": "红码"}
 WEEKDAYS = {1: "周一", 2: "周二", 3: "周三", 4: "周四", 5: "周五", 6: "周六", 7: "周日"}
 
 
 def _yuan(fen: int | None) -> str:
-    return "—" if fen is None else f"¥{fen / 100:,.2f}"
+    if fen is None:
+        return "—"
+    return f"-¥{-fen / 100:,.2f}" if fen < 0 else f"¥{fen / 100:,.2f}"
 
 
 def _beijing(value: datetime | str | None) -> str:
@@ -101,6 +130,12 @@ ENV.filters.update(
     unit=lambda v: PRICE_UNITS.get(v, ""),
     waiting=lambda v: WAITING_LABELS.get(v, v),
     colour=lambda v: COLOURS.get(v, v),
+    fee_status=lambda v: FEE_STATUS.get(v, v),
+    claim_status=lambda v: CLAIM_STATUS.get(v, v),
+    penalty_status=lambda v: PENALTY_STATUS.get(v, v),
+    debt_status=lambda v: DEBT_STATUS.get(v, v),
+    debt_kind=lambda v: DEBT_KINDS.get(v, v),
+    day=lambda v: "—" if v is None else _beijing(v)[:10],
     mask_name=mask_name,
     mask_phone=mask_phone,
     mask_id=mask_id_number,

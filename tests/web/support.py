@@ -76,6 +76,24 @@ class Browser:
         return self.http.cookies.get("jz_session")
 
 
+def pay_link(page: str, link_id: str = "pay-link") -> str:
+    """The payment platform's cashier link on an order page."""
+    found = re.search(rf'<a class="button" href="([^"]+)" id="{link_id}"', page)
+    assert found, f"no {link_id} on the page"
+    return html.unescape(found.group(1))
+
+
+async def pay_at_cashier(url: str, outcome: str = "succeeded") -> httpx.Response:
+    """Follow a pay link to the payment platform's cashier (收银台) and pay there, as a browser does: the
+    link carries its own token, no API key."""
+    async with httpx.AsyncClient(timeout=10.0) as payer:
+        cashier = await payer.get(url)
+        assert cashier.status_code == 200 and "收银台" in cashier.text, cashier.text[:500]
+        token = re.search(r'name="token" value="([^"]+)"', cashier.text)
+        assert token
+        return await payer.post(str(cashier.url), data={"token": token.group(1), "outcome": outcome})
+
+
 def check_page(text: str) -> None:
     assert '<html lang="zh-CN">' in text
     assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in text

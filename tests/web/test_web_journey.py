@@ -7,10 +7,8 @@ a demand for a customer who consented to it."""
 from __future__ import annotations
 
 import asyncio
-import html
 import re
 
-import httpx
 from sqlmodel import select
 
 from db.engine import session_scope
@@ -21,7 +19,16 @@ from scripts.order_journey import WORKER_TOKENS, next_visit_start
 from tests.market.support import login
 from tests.support.orders import journey
 from tests.support.stack import Stack
-from tests.web.support import PASSWORD, Browser, check_page, hidden, hidden_fields, registered
+from tests.web.support import (
+    PASSWORD,
+    Browser,
+    check_page,
+    hidden,
+    hidden_fields,
+    pay_at_cashier,
+    pay_link,
+    registered,
+)
 
 SCORES = {
     f"{who}_{name}": "5"
@@ -132,15 +139,10 @@ async def test_a_customer_takes_an_order_through_every_stage_on_the_web(dev_stac
 
     await j.wait_for("pay")
     page = await browser.page(path)
-    pay_url = re.search(r'<a class="button" href="([^"]+)" id="pay-link"', page)
-    assert pay_url and pay_url.group(1).startswith(dev_stack.sandbox_url)
+    pay_url = pay_link(page)
+    assert pay_url.startswith(dev_stack.sandbox_url)
     # the customer follows the link to the payment platform's cashier and pays there: a browser, no API key
-    async with httpx.AsyncClient(timeout=10.0) as payer:
-        cashier = await payer.get(html.unescape(pay_url.group(1)))
-        assert cashier.status_code == 200 and "收银台" in cashier.text
-        token = re.search(r'name="token" value="([^"]+)"', cashier.text)
-        assert token
-        paid = await payer.post(str(cashier.url), data={"token": token.group(1), "outcome": "succeeded"})
+    paid = await pay_at_cashier(pay_url)
     assert paid.status_code == 200 and "支付成功" in paid.text
 
     await j.wait_for("rate")
