@@ -4,6 +4,8 @@ English message from there is put into Chinese by ``zh_message`` / ``zh_field_er
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import uuid
 from datetime import datetime
@@ -53,6 +55,16 @@ def form_key(form: Form) -> str:
     if not re.fullmatch(r"[0-9a-f]{32}", key):
         raise PageError(400, "表单无效", "表单缺少提交编号，请刷新页面后重试。")
     return key
+
+
+def step_key(form: Form, action: str) -> str:
+    """The Idempotency-Key of a step posted from a page: the page's form key and what the form says. One page
+    carries one form key for all its forms, so the same form posted twice (a double click, a retry) is one
+    step, while another form of the same page (rejecting a second worker, answering a second claim) is a
+    step of its own."""
+    content = sorted((k, v) for k, v in form.items() if k not in ("csrf_token", "form_key"))
+    digest = hashlib.sha256(json.dumps([action, content], ensure_ascii=False).encode()).hexdigest()[:24]
+    return f"web-{form_key(form)}-{digest}"
 
 
 def safe_next(value: str | None, default: str = "/orders") -> str:

@@ -143,7 +143,7 @@ async def take_step(
     step = STEPS.get(action)
     if step is None:
         raise not_found("step")
-    key = f"web-{forms.form_key(form)}"
+    key = forms.step_key(form, action)
     try:
         await step(session, temporal, principal, order_id, form, key)
     except ValidationError as err:
