@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Annotated
 
+import sqlalchemy as sa
 from fastapi import Depends, Request, Response
 from sqlalchemy import delete
 from sqlmodel import col, select
@@ -37,6 +38,8 @@ from web.models import WebSession
 
 TOUCH_EVERY = timedelta(seconds=60)  # last_seen_at is written at most this often
 PRUNE_AFTER = timedelta(days=1)
+ANONYMOUS_FOR = timedelta(hours=2)  # a session before sign-in only carries the forms' CSRF token
+PRUNE_BATCH = 500
 
 
 def cookie_name(settings: Settings) -> str:
@@ -80,7 +83,7 @@ async def open_session(
         user_id=user_id,
         created_at=now,
         last_seen_at=now,
-        expires_at=now + timedelta(hours=settings.web_session_hours),
+        expires_at=now + (timedelta(hours=settings.web_session_hours) if user_id else ANONYMOUS_FOR),
     )
     session.add(row)
     return token, row
@@ -97,6 +100,24 @@ async def find_session(session: AsyncSession, settings: Settings, token: str) ->
     if now - row.last_seen_at > timedelta(minutes=settings.web_session_idle_minutes):
         return None
     return row
+
+
+async def prune(session: AsyncSession) -> None:
+    """Forget sessions nobody can use any more (the caller commits): anonymous ones once expired, signed-in
+    ones a day after (kept a while for the record), a bounded batch at a time. Every new session prunes,
+    so cookieless visitors (bots included) cannot grow the table beyond what two hours of them open."""
+    now = utcnow()
+    dead = (
+        select(WebSession.id)
+        .where(
+            sa.or_(
+                col(WebSession.expires_at) < now - PRUNE_AFTER,
+                sa.and_(col(WebSession.user_id).is_(None), col(WebSession.expires_at) < now),
+            )
+        )
+        .limit(PRUNE_BATCH)
+    )
+    await session.exec(delete(WebSession).where(col(WebSession.id).in_(dead.scalar_subquery())))
 
 
 @dataclass
@@ -129,6 +150,7 @@ class Visitor:
         """A session for an anonymous visitor, so that the sign-in and registration forms carry a CSRF
         token; committed here (a form page writes nothing else)."""
         if self.row is None:
+            await prune(session)
             self.token, self.row = await open_session(session, self.settings, None)
             await session.commit()
             self._changed = True
@@ -138,7 +160,7 @@ class Visitor:
         ago or more are deleted on the way."""
         if self.row is not None:
             self.row.revoked_at = utcnow()
-        await session.exec(delete(WebSession).where(col(WebSession.expires_at) < utcnow() - PRUNE_AFTER))
+        await prune(session)
         self.token, self.row = await open_session(session, self.settings, user.id)
         self.user, self.principal = user, principal_of(user)
         self._changed = True

@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 from pydantic import ValidationError
 from sqlalchemy import text
-from sqlmodel import select
+from sqlmodel import col, select
 
 from api.errors import ApiError, field_error
 from config import Settings
@@ -239,3 +239,28 @@ def test_the_apis_refusals_read_in_chinese() -> None:
     assert zh_field_errors(mismatch, {"name": "name"}) == {"name": "姓名与身份证号码不一致（实名核验未通过）"}
     unknown = ApiError(418, "teapot", "an English message nobody foresaw")
     assert zh_message(unknown) == "操作未能完成，请稍后重试。"
+
+
+async def test_cookieless_visitors_cannot_grow_the_session_table(dev_stack: Stack) -> None:
+    """Every cookieless visit to a form page opens a session (for its CSRF token); those expire after two
+    hours and are deleted as new sessions open, so the table holds at most what two hours of visitors made."""
+    opened: list[str] = []
+    for _ in range(5):
+        async with Browser(dev_stack) as bot:
+            await bot.page("/login")
+            assert bot.session_cookie
+            opened.append(sha256(bot.session_cookie))
+    async with session_scope(dev_stack.engine) as db:
+        rows = (await db.exec(select(WebSession).where(col(WebSession.token_sha256).in_(opened)))).all()
+        assert len(rows) == 5 and all(r.user_id is None for r in rows)
+        assert all(r.expires_at - r.created_at == timedelta(hours=2) for r in rows)
+        for r in rows:  # two hours pass (the rows are moved, not the clock)
+            r.created_at -= timedelta(hours=3)
+            r.last_seen_at -= timedelta(hours=3)
+            r.expires_at -= timedelta(hours=3)
+        await db.commit()
+    async with Browser(dev_stack) as visitor:
+        await visitor.page("/register")  # a new session prunes the dead ones
+    async with session_scope(dev_stack.engine) as db:
+        left = (await db.exec(select(WebSession).where(col(WebSession.token_sha256).in_(opened)))).all()
+    assert left == []
