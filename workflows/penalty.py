@@ -37,9 +37,7 @@ with workflow.unsafe.imports_passed_through():
 
 DECISION_DAYS = 30  # customer service decides within a month, or the report lapses
 # Changes to the commands of running penalty workflows (docs/money.md, "Patches"):
-AUDIT_PATCH = (
-    "penalty-audit"  # report, decision, penalty list, payment, invoice, debt go into the order's log
-)
+AUDIT_PATCH = "penalty-audit"  # report, decision, list, payment, invoice, debt: in the order's log
 DECIDE_PATCH = "penalty-decide-waits"  # the decide update returns once the workflow has acted on it
 
 

@@ -21,11 +21,14 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    op.add_column("order_events", sa.Column("source_key", sa.String(80), nullable=True))
+    with op.batch_alter_table("order_events") as batch:  # batch: SQLite (the dev default) too
+        batch.add_column(sa.Column("source_key", sa.String(80), nullable=True))
     op.execute("UPDATE order_events SET source_key = 'order:' || seq")
-    op.create_unique_constraint("uq_order_events_source_key", "order_events", ["order_id", "source_key"])
+    with op.batch_alter_table("order_events") as batch:
+        batch.create_unique_constraint("uq_order_events_source_key", ["order_id", "source_key"])
 
 
 def downgrade() -> None:
-    op.drop_constraint("uq_order_events_source_key", "order_events", type_="unique")
-    op.drop_column("order_events", "source_key")
+    with op.batch_alter_table("order_events") as batch:
+        batch.drop_constraint("uq_order_events_source_key", type_="unique")
+        batch.drop_column("source_key")
