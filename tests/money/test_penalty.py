@@ -13,10 +13,11 @@ from typing import Any
 from sqlmodel import select
 
 from db.engine import session_scope
-from db.models import Contract, Invoice, Payment
+from db.models import Contract, Invoice, Order, OrderEvent, Payment
 from domain.fees import FeeTerms, skip_penalty_fen
 from scripts.order_journey import WORKER_TOKENS, OrderJourney, hourly_demand
-from tests.support.orders import journey
+from tests.money.test_long_orders import start_long_order
+from tests.support.orders import journey, outcome
 from tests.support.stack import Stack
 
 STAFF = "dev-customer-service"
@@ -145,3 +146,33 @@ async def test_a_rejected_report_charges_nothing(dev_stack: Stack) -> None:
     log = [e["event"] for e in await audit_log(dev_stack, j.order_id)]
     assert log[-2:] == ["skip_reported", "skip_report_rejected"]
     assert state["fee_list_id"] is None and state["penalty_fen"] == 0
+
+
+async def test_a_report_during_a_live_in_order_shares_the_orders_chain(skip_stack: Stack) -> None:
+    """Two workflows write one order's log: the order's own (still serving) and its penalty workflow. Their
+    entries interleave in one verified chain, none is lost or stored twice."""
+    j = await start_long_order(skip_stack, months=2, starts_in_days=255)
+    url = f"/api/v1/orders/{j.order_id}/skip-report"
+    assert (await j.call(j.agency_token, "POST", url, REPORT)).status_code == 202
+    await j.step(j.customer_token, "service/pause", {"days": 3, "reason": "出差"})  # the order writes too
+    decided = await j.call(STAFF, "POST", f"{url}/decide", {"confirm": True, "note": "属实"})
+    assert decided.status_code == 202 and decided.json()["status"] == "confirmed"
+    await j.wait_for("paused")
+    await j.step(j.customer_token, "service/terminate", {"reason": "不再需要"})
+    await outcome(skip_stack, j.order_id)
+
+    log = await audit_log(skip_stack, j.order_id)
+    names = [e["event"] for e in log]
+    for name in ("skip_reported", "skip_report_confirmed", "penalty_fee_list_issued", "service_paused"):
+        assert names.count(name) == 1, (name, names)
+    assert names.index("skip_reported") < names.index("service_settled") and names[-1] == "entered_closed"
+    async with session_scope(skip_stack.engine) as s:
+        rows = (await s.exec(select(OrderEvent).where(OrderEvent.order_id == j.order_id))).all()
+        order = await s.get(Order, j.order_id)
+    keys = sorted(r.source_key or "" for r in rows)
+    assert len(set(keys)) == len(rows) == len(log)
+    penalty = [k for k in keys if k.startswith("penalty:")]
+    numbers = sorted(int(k.split(":")[1]) for k in penalty)  # reported, confirmed, list issued, (debt)
+    assert len(numbers) >= 3 and numbers == list(range(1, len(numbers) + 1))
+    assert order is not None and order.stage == "closed"
+    assert order.last_event_seq == len(rows) - len(penalty)  # the projection counts the order's own entries
