@@ -7,7 +7,8 @@ A claim's id is made by the workflow, a 跳单 report is one per order, a penalt
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -17,13 +18,14 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.billing import fee_list_view, main_terms
+from activities.order_store import append_entry
 from db.claims_models import DamageClaim, Debt, SkipReport
 from db.columns import utcnow
 from db.engine import session_scope
-from db.models import FeeList
+from db.models import FeeList, Order
 from documents.billing_docs import store_fee_list_pdf
 from domain.fees import FeeLine, as_rows, skip_penalty_fen, total
-from domain.orders import FeeListView
+from domain.orders import Actor, FeeListView
 
 PENALTY_CYCLE = -1  # the 跳单 penalty's fee list (0 is the settlement, 1.. the cycles)
 
@@ -73,6 +75,18 @@ async def deposit_held(s: AsyncSession, order_id: str) -> int:
     return sum(int(r["amount_fen"]) for r in first.lines if r.get("kind") == "deposit")
 
 
+@dataclass(frozen=True)
+class LogEntry:
+    """The 跳单 penalty workflow's ``n``-th entry for the order's audit log: ids and amounts, no PII."""
+
+    order_id: str
+    n: int
+    event: str
+    actor: Actor
+    at: datetime
+    detail: dict[str, str | int | bool | None] = field(default_factory=dict)
+
+
 class MoneyClaims:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
@@ -114,6 +128,16 @@ class MoneyClaims:
                 claim.resolution, claim.resolved_by, claim.resolved_at = req.note, req.user_id, utcnow()
             else:
                 claim.customer_note, claim.answered_by, claim.answered_at = req.note, req.user_id, utcnow()
+
+    @activity.defn
+    async def log_entry(self, e: LogEntry) -> None:
+        """Append to the order's hash-chained audit log, in the order's chain (its row lock serialises this
+        with the order workflow's own entries); a retry of a stored entry is not stored again."""
+        async with session_scope(self._engine) as s:
+            order = await s.get(Order, e.order_id, with_for_update=True)
+            if order is None:
+                raise ApplicationError("order not found", type="OrderMissing", non_retryable=True)
+            await append_entry(s, e.order_id, f"penalty:{e.n}", order.stage, e.event, e.actor, e.at, e.detail)
 
     @activity.defn
     async def contract_trial_days(self, order_id: str) -> int:
@@ -192,6 +216,7 @@ def claims_activities(engine: AsyncEngine) -> list[Callable[..., Any]]:
         claims.file_claim,
         claims.answer_claim,
         claims.contract_trial_days,
+        claims.log_entry,
         claims.record_debt,
         claims.decide_report,
         claims.issue_penalty,

@@ -3,11 +3,13 @@ evaluations. Each activity is one transaction and is idempotent, because Tempora
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
@@ -61,6 +63,53 @@ class EvaluationRecord:
     worker: Scores
     comment: str
     anonymous: bool
+
+
+async def append_entry(
+    s: AsyncSession,
+    order_id: str,
+    source_key: str,
+    stage: str,
+    event: str,
+    actor: Actor,
+    at: datetime,
+    detail: Mapping[str, str | int | bool | None],
+) -> bool:
+    """Append one entry to the order's hash-chained audit log; False if ``source_key`` (the writer's own
+    number for it, e.g. ``order:7``) is stored already — a retry. The caller holds the order's row lock,
+    so entries from the order's workflow and its penalty workflow take consecutive seqs in one chain."""
+    already = await s.exec(
+        select(OrderEvent.id).where(OrderEvent.order_id == order_id, OrderEvent.source_key == source_key)
+    )
+    if already.first() is not None:
+        return False
+    previous = (
+        await s.exec(
+            select(OrderEvent)
+            .where(OrderEvent.order_id == order_id)
+            .order_by(col(OrderEvent.seq).desc())
+            .limit(1)
+        )
+    ).first()
+    row = OrderEvent(
+        order_id=order_id,
+        seq=previous.seq + 1 if previous else 1,
+        stage=stage,
+        event=event,
+        actor_role=actor.role.value,
+        actor_id=actor.user_id,
+        channel=actor.channel.value,
+        point_id=actor.point_id,
+        at=at,
+        detail=dict(detail),
+        prev_hash=previous.hash if previous else GENESIS,
+        hash="",
+        source_key=source_key,
+    )
+    row.hash = event_hash(row.prev_hash, hashed_fields(row))
+    s.add(row)
+    await s.flush()
+    return True
 
 
 def service_window(order: Order) -> tuple[datetime, datetime]:
@@ -126,38 +175,13 @@ class OrderStore:
 
     @activity.defn
     async def record_transition(self, t: Transition) -> None:
+        """The order workflow's t.seq-th entry (idempotent on it), and the order table's projection."""
         async with session_scope(self._engine) as s:
-            already = await s.exec(
-                select(OrderEvent.id).where(OrderEvent.order_id == t.order_id, OrderEvent.seq == t.seq)
+            order = await s.get(Order, t.order_id, with_for_update=True)  # one writer at a time
+            stored = await append_entry(
+                s, t.order_id, f"order:{t.seq}", t.stage.value, t.event, t.actor, t.at, t.detail
             )
-            if already.first() is not None:
-                return  # a retry of a transition that was stored
-            previous = (
-                await s.exec(
-                    select(OrderEvent)
-                    .where(OrderEvent.order_id == t.order_id)
-                    .order_by(col(OrderEvent.seq).desc())
-                    .limit(1)
-                )
-            ).first()
-            event = OrderEvent(
-                order_id=t.order_id,
-                seq=t.seq,
-                stage=t.stage.value,
-                event=t.event,
-                actor_role=t.actor.role.value,
-                actor_id=t.actor.user_id,
-                channel=t.actor.channel.value,
-                point_id=t.actor.point_id,
-                at=t.at,
-                detail=dict(t.detail),
-                prev_hash=previous.hash if previous else GENESIS,
-                hash="",
-            )
-            event.hash = event_hash(event.prev_hash, hashed_fields(event))
-            s.add(event)
-            order = await s.get(Order, t.order_id, with_for_update=True)
-            if order is not None and t.seq > order.last_event_seq:
+            if stored and order is not None and t.seq > order.last_event_seq:
                 order.stage, order.outcome = t.stage.value, t.outcome.value
                 order.agency_id, order.worker_id = t.agency_id, t.worker_id
                 order.offered_agency_id = t.offered_agency_id

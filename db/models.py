@@ -102,7 +102,10 @@ class OrderEvent(SQLModel, table=True):
     """The tamper-evident audit log: each row's hash covers its content and the previous row's hash."""
 
     __tablename__ = "order_events"
-    __table_args__ = (sa.UniqueConstraint("order_id", "seq", name="uq_order_events_order_seq"),)
+    __table_args__ = (
+        sa.UniqueConstraint("order_id", "seq", name="uq_order_events_order_seq"),
+        sa.UniqueConstraint("order_id", "source_key", name="uq_order_events_source_key"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     order_id: str = Field(foreign_key="orders.id", index=True, max_length=36)
     seq: int
@@ -116,6 +119,8 @@ class OrderEvent(SQLModel, table=True):
     detail: dict[str, Any] = _json()
     prev_hash: str = Field(max_length=64)
     hash: str = Field(max_length=64)
+    # which writer's which entry (``order:<n>``, ``penalty:<n>``): a retried write is stored once; not hashed
+    source_key: str | None = Field(default=None, max_length=80)
 
 
 class WorkerAssignment(SQLModel, table=True):

@@ -4,9 +4,11 @@ The agency files a claim (only on its own order, only while the deposit is held)
 or disputes it; customer service decides a disputed claim. The handlers store each step in
 ``damage_claims`` themselves (they run while the order serves, so the run loop need not stop), and keep
 the workflow's view of the claims; the settlement (workflows/service_cycle.py) closes the claims, waits
-for open ones, and takes the agreed amounts from the deposit. The handlers record no audit-log entries
-(the log is one chain written by the run loop): the claim rows carry who did what and when, and the run
-loop logs the claims' outcome when it settles.
+for open ones, and takes the agreed amounts from the deposit. Each step is also an entry of the order's
+hash-chained audit log (claim id and amounts; reasons and notes stay on the claim row), written by the
+workflow's own activity: the database gives entries written concurrently by a handler and the run loop
+consecutive places in the chain (``claims-audit``; orders that filed claims before it log only the
+outcome at the settlement).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.policies import DATABASE
 
 MAX_CLAIM_FEN = 100_000_000
+AUDIT_PATCH = "claims-audit"  # each claim step is an entry of the order's audit log
 UNANSWERED = "客户未在期限内答复，转客服裁定"
 
 
@@ -104,6 +107,12 @@ class DepositClaims:
             **DATABASE,
         )
 
+    async def _log_claim(self, event: str, actor: Actor, claim: ClaimView) -> None:
+        if workflow.patched(AUDIT_PATCH):
+            await self._record(
+                event, actor, claim=claim.claim_id, amount_fen=claim.amount_fen, agreed_fen=claim.agreed_fen
+            )
+
     @workflow.update
     async def file_claim(self, step: FileClaimInput) -> ClaimView:
         money = _money(self._view)
@@ -129,6 +138,7 @@ class DepositClaims:
             money.claims.remove(claim)
             _refuse(Refusal.WRONG_STAGE, f"the claim was refused: {err.cause or err}")
         claim.status = "filed"
+        await self._log_claim("damage_claim_filed", step.actor, claim)
         await self._notify(Role.CUSTOMER, self._in.customer_id, "damage_claim_filed")
         return claim
 
@@ -146,6 +156,7 @@ class DepositClaims:
         else:
             claim.status = "disputed"
         await self._store_answer(claim, claim.status, claim.agreed_fen, step.note, step.actor)
+        await self._log_claim(f"damage_claim_{claim.status}", step.actor, claim)
         if not step.accept:
             await self._notify(Role.CUSTOMER_SERVICE, "platform", "damage_claim_disputed")
         assert self._view.agency_id is not None
@@ -163,6 +174,7 @@ class DepositClaims:
             _refuse(Refusal.WRONG_STAGE, "only a disputed claim is decided by customer service")
         claim.status, claim.agreed_fen = "resolved", step.amount_fen
         await self._store_answer(claim, "resolved", step.amount_fen, step.note, step.actor)
+        await self._log_claim("damage_claim_resolved", step.actor, claim)
         assert self._view.agency_id is not None
         await self._notify(Role.CUSTOMER, self._in.customer_id, "damage_claim_resolved")
         await self._notify(Role.AGENCY, self._view.agency_id, "damage_claim_resolved")
@@ -196,6 +208,7 @@ class DepositClaims:
                         ClaimAnswer(claim.claim_id, "disputed", 0, UNANSWERED, "platform"),
                         **DATABASE,
                     )
+                    await self._log_claim("damage_claim_unanswered", SYSTEM_ACTOR, claim)
         if any(c.status == "disputed" for c in money.claims):
             await self._notify(Role.CUSTOMER_SERVICE, "platform", "damage_claim_disputed")
             await self._wait(

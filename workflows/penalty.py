@@ -20,9 +20,10 @@ from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.billing import Billing, InvoiceRequest, PaymentRequest
-    from activities.claims import DebtRecord, MoneyClaims, ReportDecision
+    from activities.claims import DebtRecord, LogEntry, MoneyClaims, ReportDecision
     from activities.notifications import Notice, Notifications
     from domain.orders import (
+        SYSTEM_ACTOR,
         Actor,
         Deadlines,
         FeeListView,
@@ -35,6 +36,9 @@ with workflow.unsafe.imports_passed_through():
     from workflows.policies import DATABASE, NOTIFY, VENDOR
 
 DECISION_DAYS = 30  # customer service decides within a month, or the report lapses
+# Changes to the commands of running penalty workflows (docs/money.md, "Patches"):
+AUDIT_PATCH = "penalty-audit"  # report, decision, list, payment, invoice, debt: in the order's log
+DECIDE_PATCH = "penalty-decide-waits"  # the decide update returns once the workflow has acted on it
 
 
 def penalty_workflow_id(order_id: str) -> str:
@@ -47,6 +51,7 @@ class PenaltyInput:
     customer_id: str
     agency_id: str
     deadlines: Deadlines = field(default_factory=Deadlines)
+    reported_by: Actor | None = None  # who reported (for the audit log); None in reports made before it
 
 
 @dataclass(frozen=True)
@@ -74,24 +79,33 @@ class SkipPenaltyWorkflow:
         self._decision: PenaltyDecision | None = None
         self._seen: set[str] = set()
         self._early: list[PaymentEvent] = []
+        self._logged = 0  # entries written to the order's audit log (each one's key: penalty:<n>)
+        self._audit = False  # set at the start of the run: write the order's audit log (AUDIT_PATCH)
+        self._acted = False  # the run loop has acted on the decision (the decide update returns then)
 
     @workflow.run
     async def run(self, inp: PenaltyInput) -> PenaltyView:
+        self._audit = workflow.patched(AUDIT_PATCH)
+        await self._log("skip_reported", inp.reported_by or SYSTEM_ACTOR)
         await self._notify(Role.CUSTOMER_SERVICE, "platform", "skip_reported")
         if not await self._wait("decide", Role.CUSTOMER_SERVICE, DECISION_DAYS * 86400, self._decided):
+            await self._log("skip_report_lapsed", SYSTEM_ACTOR)
             return await self._end("lapsed", Role.AGENCY, inp.agency_id)
         decision = self._decision
         assert decision is not None
         if not decision.confirm:
             await self._decide("rejected", decision)
+            self._acted = True
             return await self._end("rejected", Role.AGENCY, inp.agency_id)
         await self._decide("confirmed", decision)
         fee_list = await workflow.execute_activity_method(MoneyClaims.issue_penalty, inp.order_id, **DATABASE)
         self._view.fee_list = fee_list
+        await self._log("penalty_fee_list_issued", SYSTEM_ACTOR, total_fen=fee_list.total_fen)
         payment = await workflow.execute_activity_method(
             Billing.create_payment, PaymentRequest(inp.order_id, fee_list.fee_list_id), **VENDOR
         )
         self._view.payment = payment
+        self._acted = True
         for event in self._early:
             self.payment_event(event)
         self._early = []
@@ -107,12 +121,16 @@ class SkipPenaltyWorkflow:
                 DebtRecord(inp.order_id, fee_list.fee_list_id, "penalty", fee_list.total_fen),
                 **DATABASE,
             )
+            await self._log("debt_recorded", SYSTEM_ACTOR, kind="penalty", amount_fen=fee_list.total_fen)
             await self._notify(Role.CUSTOMER_SERVICE, "platform", "payment_overdue")
             return await self._end("overdue", Role.AGENCY, inp.agency_id)
         await workflow.execute_activity_method(Billing.mark_paid, payment.payment_id, **DATABASE)
+        await self._log("penalty_paid", SYSTEM_ACTOR, amount_fen=payment.amount_fen)
         self._view.invoice_id = await workflow.execute_activity_method(
             Billing.issue_invoice, InvoiceRequest(inp.order_id, payment.payment_id), **VENDOR
         )
+        if self._view.invoice_id:
+            await self._log("penalty_invoice_issued", SYSTEM_ACTOR)
         await self._notify(Role.CUSTOMER, inp.customer_id, "invoice_issued")
         return await self._end("paid", Role.AGENCY, inp.agency_id)
 
@@ -127,6 +145,19 @@ class SkipPenaltyWorkflow:
         await workflow.execute_activity_method(
             MoneyClaims.decide_report,
             ReportDecision(self._in.order_id, status, decision.actor.user_id, decision.note),
+            **DATABASE,
+        )
+        await self._log(f"skip_report_{status}", decision.actor)  # the note stays on the report row
+
+    async def _log(self, event: str, actor: Actor, **detail: str | int | bool | None) -> None:
+        """An entry in the order's hash-chained audit log (ids and amounts only; reasons and notes stay on
+        the report row). Reports started before the log took them write none."""
+        if not self._audit:
+            return
+        self._logged += 1
+        await workflow.execute_activity_method(
+            MoneyClaims.log_entry,
+            LogEntry(self._in.order_id, self._logged, event, actor, workflow.now(), dict(detail)),
             **DATABASE,
         )
 
@@ -162,8 +193,13 @@ class SkipPenaltyWorkflow:
         return self._view
 
     @workflow.update
-    def decide(self, step: PenaltyDecision) -> None:
+    async def decide(self, step: PenaltyDecision) -> PenaltyView:
+        """Customer service's decision; returns once the workflow has acted on it: stored (and, confirmed,
+        the penalty fee list issued and its payment requested), so the answer states the outcome."""
         self._decision = step
+        if workflow.patched(DECIDE_PATCH):
+            await workflow.wait_condition(lambda: self._acted)
+        return self._view
 
     @decide.validator
     def _v_decide(self, step: PenaltyDecision) -> None:

@@ -63,6 +63,7 @@ TRIAL_PATCH = "replacement-trial"  # a replacement worker's trial period (one ac
 LATE_PATCH = "late-interest"  # a cycle paid after its due date: the interest is recorded and charged
 CLAIMS_PATCH = "deposit-claims"  # the settlement waits for open damage claims and logs their outcome
 COLLECT_PATCH = "collect-settlement"  # what a settlement asks for is collected, else recorded as a debt
+DEEMED_PATCH = "deemed-confirmation"  # a cycle list not answered in its window counts as confirmed
 
 
 class Cancelled(Exception):
@@ -259,22 +260,31 @@ class CycleService(DepositClaims):
         return await self._collect(fee_list)
 
     async def _collect(self, fee_list: FeeListView) -> bool:
-        """Confirm (or dispute, then confirm) → trusted payment, webhook-confirmed → e-invoice."""
+        """Confirm (or dispute, then confirm) → trusted payment, webhook-confirmed → e-invoice. A cycle's
+        list neither confirmed nor disputed within the confirmation window counts as confirmed then
+        (合同第六条, ``deemed-confirmation``), so its payment falls due and late interest can run."""
+        deemed = fee_list.kind == "cycle" and workflow.patched(DEEMED_PATCH)
+        answered = self._fee_list_answered
         while True:
-            if not await self._wait_with_reminder(
-                "confirm_fee_list",
-                lambda: self._inbox.fee_confirmation is not None or self._inbox.dispute is not None,
-            ):
+            if deemed:  # the window is the payment deadline's 7 days (deadlines.payment)
+                if not await self._wait(
+                    "confirm_fee_list", Role.CUSTOMER, self._in.deadlines.payment, answered
+                ):
+                    break  # the window passed without an answer: the list counts as confirmed
+            elif not await self._wait_with_reminder("confirm_fee_list", answered):
                 return False
             if self._inbox.dispute is not None:
                 await self._handle_dispute()
                 continue
             break
-        assert self._inbox.fee_confirmation is not None
         fee_list.confirmed = True
         self._svc().money.confirmed_at = workflow.now()  # payment is due 7 days later (合同第六条)
-        await self._record("fee_list_confirmed", self._inbox.fee_confirmation.actor, cycle=fee_list.cycle)
-        self._inbox.fee_confirmation = None
+        confirmation, self._inbox.fee_confirmation = self._inbox.fee_confirmation, None
+        if confirmation is not None:
+            await self._record("fee_list_confirmed", confirmation.actor, cycle=fee_list.cycle)
+        else:
+            await self._record("fee_list_deemed_confirmed", SYSTEM_ACTOR, cycle=fee_list.cycle)
+            await self._notify(Role.CUSTOMER, self._in.customer_id, "fee_list_deemed_confirmed")
         payment = await workflow.execute_activity_method(
             Billing.create_payment, PaymentRequest(self._in.order_id, fee_list.fee_list_id), **VENDOR
         )
@@ -300,6 +310,9 @@ class CycleService(DepositClaims):
             await self._record("invoice_issued", SYSTEM_ACTOR, cycle=fee_list.cycle)
             await self._notify(Role.CUSTOMER, self._in.customer_id, "invoice_issued")
         return True
+
+    def _fee_list_answered(self) -> bool:
+        return self._inbox.fee_confirmation is not None or self._inbox.dispute is not None
 
     def _late_days(self) -> int:
         """Started days from the current list's due date (7 days after it was confirmed) until now."""
@@ -468,7 +481,9 @@ class CycleService(DepositClaims):
         if reason == "terminated_early" and st.terminated_at is None:
             st.terminated_at = workflow.now()
         if self._view.worker_id is None and self._view.annexes:  # ended during a replacement
-            self._view.worker_id = self._view.annexes[-1].worker_id
+            # the last worker who served: not one whose annex was voided before she started (中介制)
+            served = [a for a in self._view.annexes if not a.voided] or self._view.annexes
+            self._view.worker_id = served[-1].worker_id  # an activity argument only: no command changes
         await self._enter(Stage.BILLING, reason=reason)
         for name, ref in list(self._saga):
             if name == "release_worker":

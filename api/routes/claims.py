@@ -330,7 +330,9 @@ async def report_skip(
     try:
         await temporal.start_workflow(
             SkipPenaltyWorkflow.run,
-            PenaltyInput(order.id, order.customer_id, principal.party_id, settings.deadlines()),
+            PenaltyInput(
+                order.id, order.customer_id, principal.party_id, settings.deadlines(), principal.actor()
+            ),
             id=penalty_workflow_id(order.id),
             task_queue=settings.task_queue,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
@@ -349,7 +351,9 @@ async def report_skip(
     "/skip-report/decide",
     status_code=202,
     response_model=SkipReportPublic,
-    summary="Customer service confirms (a penalty fee list is issued and collected) or rejects a 跳单 report",
+    summary="Customer service confirms (a penalty fee list is issued and collected) or rejects a 跳单 "
+    "report; answers once the workflow has acted: the report as decided (confirmed: with its penalty list "
+    "and payment)",
 )
 async def decide_skip(
     order_id: str,

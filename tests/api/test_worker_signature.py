@@ -29,6 +29,15 @@ async def annexes(stack: Stack, order_id: str) -> list[Contract]:
         return list(rows.all())
 
 
+async def withdraw_twice(stack: Stack, order_id: str, worker_id: str, key: str) -> None:
+    """The 安心码 sync's signal withdrawing the worker from the order (as the sync sends it), delivered
+    twice: the repeat is ignored."""
+    handle = stack.client.get_workflow_handle(order_workflow_id(order_id))
+    event = WorkerWithdrawn(key, worker_id, "anxinma_red")
+    await handle.signal(OrderWorkflow.worker_withdrawn, event)
+    await handle.signal(OrderWorkflow.worker_withdrawn, event)
+
+
 async def broker_order_confirmed(stack: Stack, interview: bool) -> OrderJourney:
     j = await chosen(stack, hourly_demand(agency_key="linli"), interview, agency="linli")
     if interview:
@@ -121,10 +130,7 @@ async def test_a_worker_withdrawn_before_signing_is_released_and_the_annex_voide
     j = await broker_order_confirmed(dev_stack, interview=False)
     first = j.worker_id
     await j.wait_for("sign_annex")
-    handle = dev_stack.client.get_workflow_handle(order_workflow_id(j.order_id))
-    event = WorkerWithdrawn("flag:test-1", first, "anxinma_red")
-    await handle.signal(OrderWorkflow.worker_withdrawn, event)
-    await handle.signal(OrderWorkflow.worker_withdrawn, event)  # a repeat is ignored
+    await withdraw_twice(dev_stack, j.order_id, first, "flag:test-1")
     wf = await j.wait_for(("choose_worker", "add_workers"))  # matching again, without her
     assert first in wf["rejected_worker_ids"] and wf["worker_id"] is None
     assert wf["annexes"][0]["voided"] and first not in wf["proposed_worker_ids"]

@@ -20,7 +20,8 @@ from scripts.order_journey import WORKER_TOKENS, OrderJourney, live_in_demand
 from temporal_support.client import converter
 from tests.money.test_documents import POPPLER, pdftotext
 from tests.money.test_long_orders import fee_lists, start_long_order
-from tests.support.orders import events, journey, outcome
+from tests.money.test_penalty import audit_log
+from tests.support.orders import journey, outcome
 from tests.support.stack import Stack, platform_settings
 from workflows.order import OrderWorkflow
 
@@ -117,7 +118,27 @@ async def test_claims_are_scoped_capped_at_the_deposit_and_settled(skip_stack: S
     assert kinds.count("claim") == 2 and "note" in kinds
     assert any("¥800.00" in ln["item"] for ln in final.lines if ln["kind"] == "note")
     assert final.total_fen == sum(ln["amount_fen"] for ln in final.lines)
-    assert "damage_claims_settled" in await events(skip_stack, j.order_id)
+    # every step is an entry of the order's audit log (ids and amounts, no reasons or notes); it verifies
+    log = await audit_log(skip_stack, j.order_id)
+    steps = [
+        (e["event"], e["detail"]["claim"], e["actor_role"])
+        for e in log
+        if e["event"].startswith("damage_claim_")
+    ]
+    assert steps == [
+        ("damage_claim_filed", vase_id, "agency"),
+        ("damage_claim_filed", floor_id, "agency"),
+        ("damage_claim_filed", late_id, "agency"),
+        ("damage_claim_accepted", vase_id, "customer"),
+        ("damage_claim_disputed", floor_id, "customer"),
+        ("damage_claim_resolved", floor_id, "customer_service"),
+        ("damage_claim_unanswered", late_id, "system"),
+        ("damage_claim_resolved", late_id, "customer_service"),
+    ]
+    resolved = next(e for e in log if e["event"] == "damage_claim_resolved")
+    assert resolved["detail"] == {"claim": floor_id, "amount_fen": 200000, "agreed_fen": 150000}
+    assert not any(word in str(e["detail"]) for e in log for word in ("花瓶", "地板", "维修报价", "无证据"))
+    assert [e["event"] for e in log].count("damage_claims_settled") == 1
     # the history (claim updates running activities, the waits for answers) replays deterministically
     history = await skip_stack.client.get_workflow_handle(f"order-{j.order_id}").fetch_history()
     replayer = Replayer(workflows=[OrderWorkflow], data_converter=converter(platform_settings()))

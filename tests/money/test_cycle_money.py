@@ -9,6 +9,7 @@ import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlmodel import select
 from temporalio.worker import Replayer
@@ -23,7 +24,7 @@ from domain.orders import Outcome
 from scripts.order_journey import OrderJourney, live_in_demand
 from temporal_support.client import converter
 from tests.money.test_long_orders import fee_lists, skip_to_cycle_end, start_long_order
-from tests.support.orders import events, journey, outcome
+from tests.support.orders import events, journey, messages, outcome
 from tests.support.stack import Stack, platform_settings
 from workflows.order import OrderWorkflow
 from workflows.service_cycle import TRIAL_PATCH
@@ -85,9 +86,10 @@ async def test_a_live_in_replacement_restarts_the_trial(skip_stack: Stack) -> No
 
 
 @asynccontextmanager
-async def extra_housekeeper(stack: Stack) -> AsyncIterator[None]:
-    """李秀英 also does live-in housekeeping, so a live-in order can be staffed three times (this test)."""
-    li = stable_id("worker", "li-xiuying")
+async def extra_housekeeper(stack: Stack, key: str = "li-xiuying") -> AsyncIterator[None]:
+    """A worker (李秀英 of 安心) also does live-in housekeeping, so a live-in order can be staffed once more
+    (for one test)."""
+    li = stable_id("worker", key)
     async with session_scope(stack.engine) as s:
         worker = await s.get(Worker, li)
         assert worker is not None
@@ -186,6 +188,20 @@ async def test_a_maternity_replacement_trial_runs_into_the_next_cycle(skip_stack
     assert view.closed_reason == "terminated_early"
 
 
+async def paid_two_days_late(stack: Stack, j: OrderJourney, fee_list: dict[str, Any]) -> None:
+    """The customer pays cycle 2's list (waiting for payment, due 1 day 23 hours ago): the next list charges
+    2 started days of interest on it."""
+    wf = await j.wait_for("pay")
+    await j.pay_sandbox(wf["payment"]["payment_id"])
+    wf = await j.wait_for("in_service")
+    await skip_to_cycle_end(stack, wf)
+    await j.wait_for("confirm_fee_list")
+    third = next(f for f in await fee_lists(stack, j.order_id) if f.cycle == 3)
+    interest = [ln for ln in third.lines if ln["kind"] == "late_interest"]
+    assert len(interest) == 1 and "第2期逾期付款 2 天利息" in interest[0]["item"], third.lines
+    assert interest[0]["amount_fen"] == late_interest(LIVE_IN, fee_list["total_fen"], 2) > 0
+
+
 async def test_a_late_payment_carries_interest_to_the_next_list(skip_stack: Stack) -> None:
     j = await start_long_order(skip_stack, months=3, starts_in_days=290)
     wf = (await j.state())["workflow"]
@@ -196,18 +212,46 @@ async def test_a_late_payment_carries_interest_to_the_next_list(skip_stack: Stac
     wf = await j.wait_for("pay")
     # due 7 days after confirmation; paid 1 day 23 hours (and a few seconds) later: 2 started days late
     await skip_stack.env.sleep(timedelta(days=9) - timedelta(hours=1))
-    wf = await j.wait_for("pay")
-    await j.pay_sandbox(wf["payment"]["payment_id"])
-    wf = await j.wait_for("in_service")
-    await skip_to_cycle_end(skip_stack, wf)
-    await j.wait_for("confirm_fee_list")
-    third = next(f for f in await fee_lists(skip_stack, j.order_id) if f.cycle == 3)
-    interest = [ln for ln in third.lines if ln["kind"] == "late_interest"]
-    assert len(interest) == 1 and "第2期逾期付款 2 天利息" in interest[0]["item"], third.lines
-    assert interest[0]["amount_fen"] == late_interest(LIVE_IN, fee_list["total_fen"], 2) > 0
+    await paid_two_days_late(skip_stack, j, fee_list)
     assert "payment_late" in await events(skip_stack, j.order_id)
     await j.step(j.customer_token, "service/terminate", {"reason": "不再需要"})
     await outcome(skip_stack, j.order_id)
+
+
+async def test_an_unanswered_list_counts_as_confirmed_and_accrues_interest(skip_stack: Stack) -> None:
+    """合同第六条: a cycle's list neither confirmed nor disputed within 7 days counts as confirmed then, and
+    is due 7 days later; paid after that, late interest runs from the due date like any other list."""
+    j = await start_long_order(skip_stack, months=3, starts_in_days=320)
+    wf = (await j.state())["workflow"]
+    await skip_to_cycle_end(skip_stack, wf)
+    wf = await j.wait_for("confirm_fee_list")
+    fee_list = wf["fee_list"]
+    await skip_stack.env.sleep(timedelta(days=6))  # within the window nothing happens by itself
+    wf = await j.wait_for("confirm_fee_list")
+    assert not wf["fee_list"]["confirmed"] and wf["payment"] is None
+    await skip_stack.env.sleep(timedelta(days=1, minutes=5))
+    wf = await j.wait_for("pay")
+    assert wf["fee_list"]["confirmed"] and wf["payment"]["status"] == "pending"
+    late_confirm = await j.call(
+        j.customer_token,
+        "POST",
+        f"/api/v1/orders/{j.order_id}/fee-list/confirm",
+        {"fee_list_id": fee_list["fee_list_id"]},
+    )
+    assert late_confirm.status_code == 409  # it already counts as confirmed
+    log = await events(skip_stack, j.order_id)
+    assert "fee_list_deemed_confirmed" in log and log.count("fee_list_confirmed") == 1  # cycle 1 only
+    sent = await messages(skip_stack, j.order_id)
+    assert any(m["template"] == "fee_list_deemed_confirmed" for m in sent)
+    # due 7 days after it counted as confirmed; paid 1 day 23 hours (and a few minutes) later: 2 days late
+    await skip_stack.env.sleep(timedelta(days=9) - timedelta(hours=1))
+    await paid_two_days_late(skip_stack, j, fee_list)
+    await j.step(j.customer_token, "service/terminate", {"reason": "不再需要"})
+    await outcome(skip_stack, j.order_id)
+    history = await skip_stack.client.get_workflow_handle(f"order-{j.order_id}").fetch_history()
+    await Replayer(workflows=[OrderWorkflow], data_converter=converter(platform_settings())).replay_workflow(
+        history
+    )
 
 
 async def test_an_overdue_cycle_is_settled_and_collected(skip_stack: Stack) -> None:
@@ -240,10 +284,14 @@ async def test_an_unpaid_settlement_becomes_a_visible_debt(skip_stack: Stack) ->
     wf = (await j.state())["workflow"]
     await skip_to_cycle_end(skip_stack, wf)
     await j.wait_for("confirm_fee_list")
-    await skip_stack.env.sleep(timedelta(days=14, minutes=5))
+    # never answered: counts as confirmed after 7 days, due 7 days later, a reminder, 7 more days: overdue
+    await skip_stack.env.sleep(timedelta(days=21, minutes=5))
     wf = await j.wait_for("confirm_fee_list")
     settlement = wf["fee_list"]
     assert settlement["kind"] == "settlement"
+    final = next(f for f in await fee_lists(skip_stack, j.order_id) if f.cycle == 0)
+    interest = [ln["item"] for ln in final.lines if ln["kind"] == "late_interest"]
+    assert len(interest) == 1 and re.search(r"逾期付款 [78] 天", interest[0]), final.lines  # 7 days, started
     await j.step(j.customer_token, "fee-list/confirm", {"fee_list_id": settlement["fee_list_id"]})
     await j.wait_for("pay")
     view = await outcome(skip_stack, j.order_id)  # payment deadline, reminder, deadline

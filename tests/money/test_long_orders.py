@@ -29,9 +29,11 @@ async def skip_to_cycle_end(
     await stack.env.sleep(max(end - now, timedelta(0)) + extra)
 
 
-async def start_long_order(stack: Stack, **demand: Any) -> OrderJourney:
-    j = journey(stack)
-    await j.post_demand(live_in_demand(**demand))
+async def start_long_order(stack: Stack, agency: str = "anxin", **demand: Any) -> OrderJourney:
+    """A live-in order of ``agency`` in service: its worker confirmed (in 中介制, her annex signed), checked
+    in, cycle 1 paid."""
+    j = journey(stack, agency=agency)
+    await j.post_demand(live_in_demand(agency_key=agency, **demand))
     await j.accept()
     await j.sign()
     await j.choose_worker(interview=False)

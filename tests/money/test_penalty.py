@@ -13,10 +13,11 @@ from typing import Any
 from sqlmodel import select
 
 from db.engine import session_scope
-from db.models import Contract, Invoice, Payment
+from db.models import Contract, Invoice, Order, OrderEvent, Payment
 from domain.fees import FeeTerms, skip_penalty_fen
 from scripts.order_journey import WORKER_TOKENS, OrderJourney, hourly_demand
-from tests.support.orders import journey
+from tests.money.test_long_orders import start_long_order
+from tests.support.orders import journey, outcome
 from tests.support.stack import Stack
 
 STAFF = "dev-customer-service"
@@ -33,6 +34,17 @@ async def report_state(j: OrderJourney, until: Callable[[dict[str, Any]], bool])
             return body
         await asyncio.sleep(0.2)
     raise AssertionError(f"the report never got there: {body}")
+
+
+async def audit_log(stack: Stack, order_id: str) -> list[dict[str, Any]]:
+    """The order's audit log as customer service reads it; its hash chain verifies."""
+    async with stack.http(STAFF) as http:
+        response = await http.get(f"/api/v1/orders/{order_id}/events")
+    body = response.json()
+    assert response.status_code == 200 and body["verified"] is True, body
+    events: list[dict[str, Any]] = body["events"]
+    assert [e["seq"] for e in events] == list(range(1, len(events) + 1))
+    return events
 
 
 async def contract_penalty(stack: Stack, order_id: str) -> int:
@@ -68,8 +80,10 @@ async def test_a_confirmed_skip_report_is_charged_paid_and_invoiced(dev_stack: S
     assert (await j.call(STAFF, "POST", decide, {"confirm": True, "note": ""})).status_code == 422
     confirmed = await j.call(STAFF, "POST", decide, {"confirm": True, "note": "聊天记录核实属实"})
     assert confirmed.status_code == 202, confirmed.text
+    state = confirmed.json()  # the answer states the outcome: the workflow has acted on the decision
+    assert state["status"] == "confirmed" and state["payment_id"] is not None, state
+    assert state["payment_status"] == "pending" and state["fee_list_id"] is not None
     assert (await j.call(STAFF, "POST", decide, {"confirm": False, "note": "再议"})).status_code == 409
-    state = await report_state(j, lambda b: b["payment_id"] is not None)
     penalty = await contract_penalty(dev_stack, j.order_id)
     assert state["status"] == "confirmed" and state["penalty_fen"] == penalty == 100000  # ¥45 × 20 < ¥1,000
 
@@ -86,6 +100,20 @@ async def test_a_confirmed_skip_report_is_charged_paid_and_invoiced(dev_stack: S
     async with dev_stack.sandbox() as sandbox:
         stats = (await sandbox.get("/admin/stats")).json()
     assert stats["payment"]["by_merchant_order_no"][state["fee_list_id"]] == 1
+    log = await audit_log(dev_stack, j.order_id)
+    after = [e["event"] for e in log if e["event"].startswith(("skip_", "penalty_"))]
+    assert after == [
+        "skip_reported",
+        "skip_report_confirmed",
+        "penalty_fee_list_issued",
+        "penalty_paid",
+        "penalty_invoice_issued",
+    ]
+    entries = {e["event"]: e for e in log}
+    assert entries["skip_reported"]["actor_role"] == "agency"
+    assert entries["skip_report_confirmed"]["actor_role"] == "customer_service"
+    assert entries["penalty_fee_list_issued"]["detail"] == {"total_fen": penalty}
+    assert all(REPORT["reason"] not in str(e["detail"]) for e in log)  # reasons and notes stay on the report
 
 
 async def test_an_unpaid_penalty_becomes_a_debt(skip_stack: Stack) -> None:
@@ -94,14 +122,15 @@ async def test_an_unpaid_penalty_becomes_a_debt(skip_stack: Stack) -> None:
     url = f"/api/v1/orders/{j.order_id}/skip-report"
     assert (await j.call(j.agency_token, "POST", url, REPORT)).status_code == 202
     await report_state(j, lambda b: True)
-    assert (
-        await j.call(STAFF, "POST", f"{url}/decide", {"confirm": True, "note": "属实"})
-    ).status_code == 202
-    state = await report_state(j, lambda b: b["payment_id"] is not None)
+    decided = await j.call(STAFF, "POST", f"{url}/decide", {"confirm": True, "note": "属实"})
+    assert decided.status_code == 202 and decided.json()["payment_id"] is not None
     await skip_stack.env.sleep(timedelta(days=14, minutes=5))  # the deadline, a reminder, the deadline
     state = await report_state(j, lambda b: b["status"] == "overdue")
     debts = await j.call(j.agency_token, "GET", f"/api/v1/orders/{j.order_id}/debts")
     assert [(d["kind"], d["amount_fen"]) for d in debts.json()] == [("penalty", state["penalty_fen"])]
+    log = await audit_log(skip_stack, j.order_id)
+    debt = [e for e in log if e["event"] == "debt_recorded"]
+    assert [e["detail"] for e in debt] == [{"kind": "penalty", "amount_fen": state["penalty_fen"]}]
 
 
 async def test_a_rejected_report_charges_nothing(dev_stack: Stack) -> None:
@@ -112,5 +141,38 @@ async def test_a_rejected_report_charges_nothing(dev_stack: Stack) -> None:
     await report_state(j, lambda b: True)
     rejected = await j.call(STAFF, "POST", f"{url}/decide", {"confirm": False, "note": "证据不足"})
     assert rejected.status_code == 202
-    state = await report_state(j, lambda b: b["status"] == "rejected")
+    state = rejected.json()
+    assert state["status"] == "rejected" and state["decided_at"] is not None
+    log = [e["event"] for e in await audit_log(dev_stack, j.order_id)]
+    assert log[-2:] == ["skip_reported", "skip_report_rejected"]
     assert state["fee_list_id"] is None and state["penalty_fen"] == 0
+
+
+async def test_a_report_during_a_live_in_order_shares_the_orders_chain(skip_stack: Stack) -> None:
+    """Two workflows write one order's log: the order's own (still serving) and its penalty workflow. Their
+    entries interleave in one verified chain, none is lost or stored twice."""
+    j = await start_long_order(skip_stack, months=2, starts_in_days=255)
+    url = f"/api/v1/orders/{j.order_id}/skip-report"
+    assert (await j.call(j.agency_token, "POST", url, REPORT)).status_code == 202
+    await j.step(j.customer_token, "service/pause", {"days": 3, "reason": "出差"})  # the order writes too
+    decided = await j.call(STAFF, "POST", f"{url}/decide", {"confirm": True, "note": "属实"})
+    assert decided.status_code == 202 and decided.json()["status"] == "confirmed"
+    await j.wait_for("paused")
+    await j.step(j.customer_token, "service/terminate", {"reason": "不再需要"})
+    await outcome(skip_stack, j.order_id)
+
+    log = await audit_log(skip_stack, j.order_id)
+    names = [e["event"] for e in log]
+    for name in ("skip_reported", "skip_report_confirmed", "penalty_fee_list_issued", "service_paused"):
+        assert names.count(name) == 1, (name, names)
+    assert names.index("skip_reported") < names.index("service_settled") and names[-1] == "entered_closed"
+    async with session_scope(skip_stack.engine) as s:
+        rows = (await s.exec(select(OrderEvent).where(OrderEvent.order_id == j.order_id))).all()
+        order = await s.get(Order, j.order_id)
+    keys = sorted(r.source_key or "" for r in rows)
+    assert len(set(keys)) == len(rows) == len(log)
+    penalty = [k for k in keys if k.startswith("penalty:")]
+    numbers = sorted(int(k.split(":")[1]) for k in penalty)  # reported, confirmed, list issued, (debt)
+    assert len(numbers) >= 3 and numbers == list(range(1, len(numbers) + 1))
+    assert order is not None and order.stage == "closed"
+    assert order.last_event_seq == len(rows) - len(penalty)  # the projection counts the order's own entries
