@@ -8,6 +8,7 @@ are updates of the order's workflow (validated there: 403/409/422); a 跳单 rep
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import datetime, timedelta
 from typing import Literal
@@ -17,7 +18,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
-from temporalio.client import WorkflowUpdateFailedError
+from temporalio.client import (
+    WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+    WorkflowUpdateStage,
+)
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
@@ -347,13 +352,16 @@ async def report_skip(
     return public
 
 
+DECIDE_WAIT_SECONDS = 15.0
+
+
 @router.post(
     "/skip-report/decide",
     status_code=202,
     response_model=SkipReportPublic,
     summary="Customer service confirms (a penalty fee list is issued and collected) or rejects a 跳单 "
-    "report; answers once the workflow has acted: the report as decided (confirmed: with its penalty list "
-    "and payment)",
+    "report; answers once the workflow has acted (at most 15 s, else the report as it stands while the "
+    "workflow goes on): the report as decided (confirmed: with its penalty list and payment)",
 )
 async def decide_skip(
     order_id: str,
@@ -367,9 +375,16 @@ async def decide_skip(
     await session.close()
     handle = temporal.get_workflow_handle(penalty_workflow_id(order.id))
     try:
-        await handle.execute_update(
-            SkipPenaltyWorkflow.decide, PenaltyDecision(principal.actor(), body.confirm, body.note)
+        update = await handle.start_update(
+            SkipPenaltyWorkflow.decide,
+            PenaltyDecision(principal.actor(), body.confirm, body.note),
+            wait_for_stage=WorkflowUpdateStage.ACCEPTED,  # a refused decision is answered at once
         )
+        # wait for the outcome, but not forever: with a platform down the workflow keeps retrying, and the
+        # answer is then the report as it stands (the decision is taken; GET shows the outcome when done)
+        await asyncio.wait_for(update.result(), timeout=DECIDE_WAIT_SECONDS)
+    except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
+        pass  # the update was accepted: it completes in the workflow whatever this call does
     except WorkflowUpdateFailedError as err:
         cause = err.cause
         if isinstance(cause, ApplicationError) and cause.type in {r.value for r in Refusal}:

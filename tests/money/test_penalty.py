@@ -176,3 +176,35 @@ async def test_a_report_during_a_live_in_order_shares_the_orders_chain(skip_stac
     assert len(numbers) >= 3 and numbers == list(range(1, len(numbers) + 1))
     assert order is not None and order.stage == "closed"
     assert order.last_event_seq == len(rows) - len(penalty)  # the projection counts the order's own entries
+
+
+async def test_a_decision_answers_in_bounded_time_while_the_payment_platform_is_down(
+    dev_stack: Stack, monkeypatch: Any
+) -> None:
+    """The decide call waits for the workflow, but not forever: with the payment platform down the workflow
+    keeps retrying, the caller gets the report as it stands, and the outcome follows once the platform is
+    back (no second decision, one payment)."""
+    from api.routes import claims
+
+    monkeypatch.setattr(claims, "DECIDE_WAIT_SECONDS", 2.0)  # the API runs in this process
+    j = journey(dev_stack)
+    await j.run(hourly_demand())
+    url = f"/api/v1/orders/{j.order_id}/skip-report"
+    assert (await j.call(j.agency_token, "POST", url, REPORT)).status_code == 202
+    await report_state(j, lambda b: True)
+    async with dev_stack.sandbox() as sandbox:
+        (
+            await sandbox.put("/admin/faults", json={"POST payment/payments": {"error_rate": 1.0}})
+        ).raise_for_status()
+    try:
+        started = time.monotonic()
+        decided = await j.call(STAFF, "POST", f"{url}/decide", {"confirm": True, "note": "属实"})
+        assert decided.status_code == 202 and time.monotonic() - started < 20
+        assert decided.json()["payment_id"] is None  # not charged yet: the platform is down
+        again = await j.call(STAFF, "POST", f"{url}/decide", {"confirm": True, "note": "属实"})
+        assert again.status_code == 409  # the decision is taken once
+    finally:
+        async with dev_stack.sandbox() as sandbox:
+            (await sandbox.put("/admin/faults", json={})).raise_for_status()
+    done = await report_state(j, lambda b: b["payment_id"] is not None)
+    assert done["status"] == "confirmed" and done["penalty_fen"] > 0
