@@ -182,12 +182,17 @@ class Settlements:
             left = amount - sum(r.amount_fen for r in done)
             touched = {r.payment_id for r in done}
             preferred = None
+            cycles = set()  # only what was paid for service cycles goes back (not a penalty, a settlement)
             for p in payments:
                 fee_list = await s.get(FeeList, p.fee_list_id)
                 if fee_list is not None and fee_list.cycle == prefer_cycle and fee_list.kind == "cycle":
                     preferred = p.id
+                if fee_list is not None and fee_list.kind == "cycle":
+                    cycles.add(p.id)
             candidates = [
-                Refundable(p.id, p.amount_fen, p.refunded_fen) for p in payments if p.id not in touched
+                Refundable(p.id, p.amount_fen, p.refunded_fen)
+                for p in payments
+                if p.id not in touched and p.id in cycles
             ]
             shares = allocate_refund(max(left, 0), candidates, prefer=preferred)
             provider = {p.id: p.provider_payment_id for p in payments}
