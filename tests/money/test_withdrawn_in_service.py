@@ -84,6 +84,25 @@ async def test_withdrawn_while_a_list_is_billed_she_leaves_at_once_and_stays_gon
     assert seen.status_code == 404
 
 
+async def test_terminated_during_the_replacement_a_withdrawn_worker_is_not_the_worker_again(
+    skip_stack: Stack,
+) -> None:
+    """Finding 1, the reviewer's path: withdrawn in service → the replacement releases her → the customer
+    terminates while the agency proposes others. The settlement used to put the last annex's worker (her)
+    back as the order's worker: she could read the order again and see its room number at billing."""
+    j = await start_long_order(skip_stack, months=2, starts_in_days=250)
+    first = j.worker_id
+    await withdraw(skip_stack, j, first, "flag:matching")
+    await j.wait_for(("choose_worker", "add_workers"))
+    await j.step(j.customer_token, "service/terminate", {"reason": "不再需要"})
+    wf = await until(j, lambda w: w["stage"] in ("billing", "evaluation", "closed"))
+    assert wf["worker_id"] is None
+    async with session_scope(skip_stack.engine) as s:
+        order = await s.get(Order, j.order_id)
+        assert order is not None and order.worker_id is None
+    assert (await j.call(WORKER_TOKENS[first], "GET", f"/api/v1/orders/{j.order_id}")).status_code == 404
+
+
 async def test_a_withdrawn_worker_cannot_be_checked_in(skip_stack: Stack) -> None:
     """Finding 6: while the order lets a withdrawn worker go (here: slowed down telling people), a
     check-in scanned for the order is refused; it would otherwise check in whoever is matched next."""
