@@ -211,7 +211,7 @@ def check_check_in(view: OrderView, inbox: Inbox, customer_id: str, actor: Actor
     if inbox.check_in is not None or view.checked_in_at is not None:
         refuse(Refusal.ALREADY_DONE, "the worker has already checked in")
     if view.worker_id is None or view.worker_id in inbox.withdrawals:
-        refuse(Refusal.WRONG_STAGE, "the worker was withdrawn from this order; another one is being matched")
+        refuse(Refusal.WRONG_STAGE, "no one may check in now: the worker was withdrawn or is being replaced")
 
 
 def check_check_out(view: OrderView, inbox: Inbox, customer_id: str, actor: Actor) -> None:
