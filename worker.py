@@ -18,6 +18,7 @@ from activities.billing import Billing
 from activities.claims import claims_activities
 from activities.contracts import Contracts
 from activities.data_sharing import DataSharing
+from activities.debts import debt_activities
 from activities.heartbeat import AutoHeartbeat
 from activities.interviews import Interviews
 from activities.matching import Matching
@@ -30,12 +31,13 @@ from activities.settlement import Settlements
 from config import Settings, get_settings
 from db.engine import make_engine
 from temporal_support.client import connect
+from workflows.debts import DebtPaymentWorkflow
 from workflows.order import OrderWorkflow
 from workflows.penalty import SkipPenaltyWorkflow
 from workflows.platform_jobs import AnxinmaSyncWorkflow, PointSyncWorkflow, RegulatorShareWorkflow
 from workflows.schedules import ensure_schedules
 
-WORKFLOWS: Sequence[type] = (OrderWorkflow, SkipPenaltyWorkflow)
+WORKFLOWS: Sequence[type] = (OrderWorkflow, SkipPenaltyWorkflow, DebtPaymentWorkflow)
 
 
 def activities(engine: AsyncEngine, platforms: PlatformClient) -> list[Callable[..., Any]]:
@@ -69,6 +71,7 @@ def activities(engine: AsyncEngine, platforms: PlatformClient) -> list[Callable[
         billing.resolve_dispute,
         Settlements(engine, platforms).settle_service,
         *claims_activities(engine),
+        *debt_activities(engine, platforms),
         Notifications(platforms).notify,
     ]
 

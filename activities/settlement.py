@@ -39,6 +39,7 @@ from domain.money_state import AGREED_CLAIM_STATES, LateItem
 from domain.orders import Interval, SettlementView
 
 CHARGE_KINDS = ("trial", "service", "management")
+SERVICE_KINDS = ("cycle", "service")  # fee lists of service fees: refunds come only out of their payments
 
 
 @dataclass(frozen=True)
@@ -182,12 +183,17 @@ class Settlements:
             left = amount - sum(r.amount_fen for r in done)
             touched = {r.payment_id for r in done}
             preferred = None
+            cycles = set()  # only what was paid for service goes back (not a penalty, nor a settlement)
             for p in payments:
                 fee_list = await s.get(FeeList, p.fee_list_id)
                 if fee_list is not None and fee_list.cycle == prefer_cycle and fee_list.kind == "cycle":
                     preferred = p.id
+                if fee_list is not None and fee_list.kind in SERVICE_KINDS:
+                    cycles.add(p.id)
             candidates = [
-                Refundable(p.id, p.amount_fen, p.refunded_fen) for p in payments if p.id not in touched
+                Refundable(p.id, p.amount_fen, p.refunded_fen)
+                for p in payments
+                if p.id not in touched and p.id in cycles
             ]
             shares = allocate_refund(max(left, 0), candidates, prefer=preferred)
             provider = {p.id: p.provider_payment_id for p in payments}

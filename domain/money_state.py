@@ -45,3 +45,11 @@ class MoneyState:
     confirmed_at: datetime | None = None  # the current list was confirmed (payment due 7 days later)
     late: list[LateItem] = field(default_factory=list)  # late payments whose interest is not charged yet
     debt_fen: int = 0  # what the settlement still asked for when the order closed unpaid
+
+
+def lapse_open_claims(money: MoneyState) -> None:
+    """The settlement is made: claims not answered or decided by then lapse (nothing is deducted for them),
+    in the workflow's view as in the database, so no answer or decision is taken for them afterwards."""
+    for claim in money.claims:
+        if claim.status not in FINAL_CLAIM_STATES:
+            claim.status = "lapsed"

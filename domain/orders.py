@@ -348,6 +348,7 @@ class ServiceView:
     paused_until: datetime | None = None
     replacing: bool = False
     replacements: int = 0
+    served_worker_id: str | None = None  # who checked in last, unless withdrawn: the worker at the end
     terminated_at: datetime | None = None
     termination_reason: str | None = None
     settlement: SettlementView | None = None

@@ -70,6 +70,8 @@ def check_answer(view: OrderView, customer_id: str, step: AnswerClaimInput) -> N
     claim = _claim(view, step.claim_id)
     if not step.actor.acts_for_customer(customer_id):
         _refuse(Refusal.NOT_PERMITTED, "only the customer (or a point acting for them) answers a claim")
+    if claim.status == "lapsed":
+        _refuse(Refusal.WRONG_STAGE, "the order was settled; this claim lapsed")
     if claim.status != "filed":
         _refuse(Refusal.ALREADY_DONE, "this claim has already been answered")
     if len(step.note) > 500:
@@ -80,6 +82,8 @@ def check_resolve(view: OrderView, step: ResolveClaimInput) -> None:
     claim = _claim(view, step.claim_id)
     if step.actor.role != Role.CUSTOMER_SERVICE:
         _refuse(Refusal.NOT_PERMITTED, "only customer service decides a disputed claim")
+    if claim.status == "lapsed":
+        _refuse(Refusal.WRONG_STAGE, "the order was settled; this claim lapsed")
     if claim.status != "disputed":
         _refuse(Refusal.WRONG_STAGE, "only a disputed claim is decided by customer service")
     if not 0 <= step.amount_fen <= claim.amount_fen:

@@ -383,6 +383,9 @@ class OrderWorkflow(OrderHandlers, AssignmentSteps, CycleService):
     async def _evaluation(self) -> None:
         """B-7.7: the customer rates agency and worker; the window closes with no default rating."""
         await self._enter(Stage.EVALUATION)
+        if self._view.worker_id is None:  # nobody served to the end (she was withdrawn): nothing to rate
+            await self._record("evaluation_window_closed", SYSTEM_ACTOR, reason="no_worker")
+            return
         await self._notify(Role.CUSTOMER, self._in.customer_id, "please_rate")
         if await self._wait(
             "rate", Role.CUSTOMER, self._in.deadlines.evaluation, lambda: self._inbox.rating is not None
@@ -490,6 +493,7 @@ class OrderWorkflow(OrderHandlers, AssignmentSteps, CycleService):
                         or self._inbox.cancel is not None
                         or self._inbox.terminate is not None
                         or (before_start and self._withdrawn(self._view.worker_id))
+                        or self._release_due(action)
                     ),
                     timeout=timedelta(seconds=seconds) if seconds is not None else None,
                     timeout_summary=action,
@@ -498,6 +502,12 @@ class OrderWorkflow(OrderHandlers, AssignmentSteps, CycleService):
             except TimeoutError:
                 met = False
             self._view.waiting = None
+            if self._release_due(action):  # a withdrawn worker leaves now; the wait goes on
+                await self._release_at_once()
+                if met and not done():
+                    if due is not None:
+                        seconds = max((due - workflow.now()).total_seconds(), 1)
+                    continue
             if self._inbox.cancel is not None:
                 raise _Cancelled(self._inbox.cancel.reason)
             if self._inbox.terminate is not None:

@@ -32,6 +32,7 @@ with workflow.unsafe.imports_passed_through():
         WorkerWithdrawn,
     )
     from workflows import order_rules as rules
+    from workflows.withdrawal import PAUSE_DROP_PATCH, RELEASE_PATCH
 
 WITHDRAWAL_PATCH = "worker-withdrawal"  # orders react to the 安心码 sync withdrawing their worker
 
@@ -271,6 +272,9 @@ class OrderHandlers:
                 box.replacement = ReplacementInput(SYSTEM_ACTOR, f"worker_withdrawn:{event.reason}")
                 if service is not None and service.paused_until is not None:
                     box.resume = True  # a pause ends: its days become the replacement gap (not billed)
+                if box.pause is not None and workflow.patched(PAUSE_DROP_PATCH):
+                    box.pause = None  # a pause not begun yet never begins: the gap starts now
+                box.release_now = workflow.patched(RELEASE_PATCH)  # she goes whatever the order waits for
             return  # an hourly visit under way ends as booked; her agency has the flag
         box.withdrawals[event.worker_id] = event  # the run loop acts if she is (or becomes) the order's
 

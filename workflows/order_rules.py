@@ -71,6 +71,7 @@ class Inbox:
     annex_event: ContractSigned | None = None  # the e-signature platform completed the annex's flow
     # workers the 安心码 sync withdrew from this order before their service started, by worker id
     withdrawals: dict[str, WorkerWithdrawn] = field(default_factory=dict)
+    release_now: bool = False  # the worker serving was withdrawn: she goes whatever the order waits for
 
 
 def refuse(kind: Refusal, message: str) -> NoReturn:
@@ -209,6 +210,8 @@ def check_check_in(view: OrderView, inbox: Inbox, customer_id: str, actor: Actor
     _on_site(view, customer_id, actor, "check in")
     if inbox.check_in is not None or view.checked_in_at is not None:
         refuse(Refusal.ALREADY_DONE, "the worker has already checked in")
+    if view.worker_id is None or view.worker_id in inbox.withdrawals:
+        refuse(Refusal.WRONG_STAGE, "no one may check in now: the worker was withdrawn or is being replaced")
 
 
 def check_check_out(view: OrderView, inbox: Inbox, customer_id: str, actor: Actor) -> None:

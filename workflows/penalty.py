@@ -33,6 +33,7 @@ with workflow.unsafe.imports_passed_through():
         Role,
         Waiting,
     )
+    from workflows.debts import paid_at_close
     from workflows.policies import DATABASE, NOTIFY, VENDOR
 
 DECISION_DAYS = 30  # customer service decides within a month, or the report lapses
@@ -115,6 +116,8 @@ class SkipPenaltyWorkflow:
                 break
             if attempt == 0:
                 await self._notify(Role.CUSTOMER, inp.customer_id, "payment_reminder")
+            elif await paid_at_close(inp.order_id, payment):  # closed now; paid meanwhile: it counts
+                break
         else:
             await workflow.execute_activity_method(
                 MoneyClaims.record_debt,

@@ -41,7 +41,7 @@ with workflow.unsafe.imports_passed_through():
         trial_days_within,
         unbilled_days,
     )
-    from domain.money_state import LateItem
+    from domain.money_state import FINAL_CLAIM_STATES, LateItem, lapse_open_claims
     from domain.orders import (
         SYSTEM_ACTOR,
         Actor,
@@ -49,6 +49,7 @@ with workflow.unsafe.imports_passed_through():
         Interval,
         OrderInput,
         OrderView,
+        ReplacementInput,
         Resume,
         Role,
         ServiceView,
@@ -56,7 +57,9 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows import order_rules as rules
     from workflows.claims import DepositClaims
+    from workflows.debts import paid_at_close
     from workflows.policies import DATABASE, VENDOR
+    from workflows.withdrawal import WITHDRAWN, WithdrawalAtOnce
 
 # Changes to the commands of running orders, each behind its patch (docs/money.md, "Patches"):
 TRIAL_PATCH = "replacement-trial"  # a replacement worker's trial period (one activity at her check-in)
@@ -64,6 +67,8 @@ LATE_PATCH = "late-interest"  # a cycle paid after its due date: the interest is
 CLAIMS_PATCH = "deposit-claims"  # the settlement waits for open damage claims and logs their outcome
 COLLECT_PATCH = "collect-settlement"  # what a settlement asks for is collected, else recorded as a debt
 DEEMED_PATCH = "deemed-confirmation"  # a cycle list not answered in its window counts as confirmed
+SERVED_PATCH = "served-worker"  # at the end, the worker who served last (never a withdrawn one)
+LAPSE_PATCH = "claims-lapse-in-view"  # the settlement's lapsed claims lapse in the view too
 
 
 class Cancelled(Exception):
@@ -77,7 +82,7 @@ class Terminated(Exception):
 Detail = str | int | bool | None
 
 
-class CycleService(DepositClaims):
+class CycleService(DepositClaims, WithdrawalAtOnce):
     if TYPE_CHECKING:
         _in: OrderInput
         _view: OrderView
@@ -181,6 +186,7 @@ class CycleService(DepositClaims):
             service_started_at=started,
             period_start=first,
             period_end=end,
+            served_worker_id=self._view.worker_id,
         )
         self._saga.append(("settle_service", ""))
         await self._record("service_started", SYSTEM_ACTOR, cycles=self._svc().cycles_total)
@@ -292,7 +298,8 @@ class CycleService(DepositClaims):
         self._deliver_early_events()
         await self._notify(Role.CUSTOMER, self._in.customer_id, "payment_requested")
         if not await self._wait_with_reminder("pay", lambda: payment.status == "succeeded"):
-            return False
+            if not await paid_at_close(self._in.order_id, payment):
+                return False
         await workflow.execute_activity_method(Billing.mark_paid, payment.payment_id, **DATABASE)
         await self._record("payment_confirmed", SYSTEM_ACTOR, amount_fen=payment.amount_fen)
         late = self._late_days()
@@ -377,24 +384,17 @@ class CycleService(DepositClaims):
     async def _replace(self) -> None:
         """Model-contract replacement: the worker leaves now, the agency proposes others (3 days to staff),
         the customer chooses, a new annex names her; the days without a worker are not billed."""
-        step, st = self._inbox.replacement, self._svc()
-        assert step is not None and self._view.worker_id is not None and self._view.agency_id is not None
+        step = self._inbox.replacement
+        assert step is not None
         self._inbox.replacement = None
-        old = self._view.worker_id
-        st.replacing, st.replacements = True, st.replacements + 1
-        st.intervals.append(Interval("gap", workflow.now()))
-        if st.money.trial_started_at is not None:  # a trial ends with the worker: its days so far count
-            st.money.earlier_trial_days += self._current_trial_days(workflow.now())
-            st.money.trial_started_at = None
-        await self._record("replacement_requested", step.actor, worker=old)
-        await self._release(old, "replaced")
-        self._view.rejected_worker_ids.append(old)
-        self._view.worker_id, self._view.checked_in_at = None, None
-        await self._notify(Role.AGENCY, self._view.agency_id, "replacement_requested")
+        st = self._svc()
+        if self._view.worker_id is not None:  # else released already: withdrawn while a list was billed
+            await self._worker_leaves(step)
         while not await self._matching_and_interview():
             pass
         await self._enter(Stage.SERVICE)
         await self._check_in(self._in.deadlines.staffing)  # the replacement's 3 days, again for her arrival
+        st.served_worker_id = self._view.worker_id
         for interval in st.intervals:
             if interval.kind == "gap" and interval.end is None:
                 interval.end = workflow.now()
@@ -405,6 +405,24 @@ class CycleService(DepositClaims):
             )
             st.money.trial_started_at = workflow.now() if st.money.trial_days else None
         await self._record("replacement_completed", SYSTEM_ACTOR, worker=self._view.worker_id)
+
+    async def _worker_leaves(self, step: ReplacementInput) -> None:
+        """The first half of a replacement: the worker goes now and the unbilled gap opens."""
+        st = self._svc()
+        assert self._view.worker_id is not None and self._view.agency_id is not None
+        old = self._view.worker_id
+        st.replacing, st.replacements = True, st.replacements + 1
+        st.intervals.append(Interval("gap", workflow.now()))
+        if st.money.trial_started_at is not None:  # a trial ends with the worker: its days so far count
+            st.money.earlier_trial_days += self._current_trial_days(workflow.now())
+            st.money.trial_started_at = None
+        if step.reason.startswith(WITHDRAWN):
+            st.served_worker_id = None  # a withdrawn worker never becomes the order's worker again
+        await self._record("replacement_requested", step.actor, worker=old)
+        await self._release(old, "replaced")
+        self._view.rejected_worker_ids.append(old)
+        self._view.worker_id, self._view.checked_in_at = None, None
+        await self._notify(Role.AGENCY, self._view.agency_id, "replacement_requested")
 
     def _new_trial_days(self, until: datetime) -> int:
         """Replacement trial days in the current cycle up to ``until`` not yet billed as trial days: those
@@ -480,10 +498,7 @@ class CycleService(DepositClaims):
         self._inbox.terminate = None
         if reason == "terminated_early" and st.terminated_at is None:
             st.terminated_at = workflow.now()
-        if self._view.worker_id is None and self._view.annexes:  # ended during a replacement
-            # the last worker who served: not one whose annex was voided before she started (中介制)
-            served = [a for a in self._view.annexes if not a.voided] or self._view.annexes
-            self._view.worker_id = served[-1].worker_id  # an activity argument only: no command changes
+        self._view.worker_id = self._worker_at_end()
         await self._enter(Stage.BILLING, reason=reason)
         for name, ref in list(self._saga):
             if name == "release_worker":
@@ -501,6 +516,20 @@ class CycleService(DepositClaims):
                 await self._record_debt(settlement)
                 return False
         return True
+
+    def _worker_at_end(self) -> str | None:
+        """The order's worker from the settlement on (she sees the order, is rated): the current one; if
+        the order ended during a replacement, the worker who served last — never a withdrawn worker."""
+        view, box = self._view, self._inbox
+        withdrawn = box.replacement is not None and box.replacement.reason.startswith(WITHDRAWN)
+        if view.worker_id is not None and not withdrawn:
+            return view.worker_id
+        if not workflow.patched(SERVED_PATCH):  # as before: the last annex's worker (an activity argument)
+            if view.worker_id is None and view.annexes:  # not one whose annex was voided before she started
+                served = [a for a in view.annexes if not a.voided] or view.annexes
+                return served[-1].worker_id
+            return view.worker_id
+        return None if withdrawn else self._svc().served_worker_id
 
     async def _record_debt(self, settlement: FeeListView) -> None:
         """The settlement stayed unpaid past its deadline: the debt is recorded for customer service's
@@ -533,6 +562,8 @@ class CycleService(DepositClaims):
         money = st.money
         money.claims_closed = True
         await workflow.wait_condition(workflow.all_handlers_finished)  # a claim being stored lands first
+        if any(c.status not in FINAL_CLAIM_STATES for c in money.claims) and workflow.patched(LAPSE_PATCH):
+            lapse_open_claims(money)  # as the settlement does in the database: no answer is taken now
         late = list(money.late)
         if self._overdue_now() and workflow.patched(LATE_PATCH):
             late += self._overdue_now()

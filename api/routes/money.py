@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Response
+from fastapi import APIRouter, Body, Path, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -226,7 +226,10 @@ async def contract_document(order_id: str, session: SessionDep, principal: Princ
 
 @router.get("/documents/annexes/{number}.pdf", response_class=Response, responses=_PDF, summary="An annex")
 async def annex_document(
-    order_id: str, number: int, session: SessionDep, principal: PrincipalDep
+    order_id: str,
+    number: Annotated[int, Path(ge=1, le=10_000)],
+    session: SessionDep,
+    principal: PrincipalDep,
 ) -> Response:
     order = await get_readable_order(session, principal, order_id)
     annex = (

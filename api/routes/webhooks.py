@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -18,6 +19,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from api.deps import SessionDep, SettingsDep, TemporalDep
 from api.errors import ApiError
+from api.late_payments import late_payment_starter
 from db.models import Contract, FeeList, Payment, WebhookEvent
 from domain.orders import ContractSigned, PaymentEvent
 from domain.signatures import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
@@ -64,6 +66,7 @@ async def _deliver(
     signal: Any,
     payload: Any,
     workflow_id: str | None = None,
+    on_closed: Callable[[], Awaitable[None]] | None = None,
 ) -> WebhookAck:
     session.add(
         WebhookEvent(
@@ -80,12 +83,25 @@ async def _deliver(
         await handle.signal(signal, payload)
     except RPCError as err:
         if err.status == RPCStatusCode.NOT_FOUND:  # the order is closed: nothing left to tell it
+            await _closed(session, on_closed)
             await session.commit()
             return WebhookAck(delivered=False)
         await session.rollback()
         raise ApiError(503, "workflow_unavailable", "event not delivered yet; please retry") from err
     await session.commit()
     return WebhookAck()
+
+
+async def _closed(session: SessionDep, on_closed: Callable[[], Awaitable[None]] | None) -> None:
+    """The workflow is closed: what must still happen (a late payment settles its debt) happens before the
+    event is stored; if it cannot, nothing is stored and the vendor delivers again."""
+    if on_closed is None:
+        return
+    try:
+        await on_closed()
+    except RPCError as err:
+        await session.rollback()
+        raise ApiError(503, "workflow_unavailable", "event not handled yet; please retry") from err
 
 
 @router.post("/esign", response_model=WebhookAck, summary="E-signature platform: flow completed")
@@ -136,6 +152,7 @@ async def payment_webhook(
         amount_fen=int(data.get("amount_fen", 0)),
     )
     fee_list = await session.get(FeeList, payment.fee_list_id)
+    late = late_payment_starter(session, temporal, settings.task_queue, payment, signal)
     if fee_list is not None and fee_list.kind == "penalty":  # a 跳单 penalty has its own workflow
         target = penalty_workflow_id(payment.order_id)
         return await _deliver(
@@ -147,7 +164,8 @@ async def payment_webhook(
             SkipPenaltyWorkflow.payment_event,
             signal,
             target,
+            late,
         )
     return await _deliver(
-        session, temporal, event, "payment", payment.order_id, OrderWorkflow.payment_event, signal
+        session, temporal, event, "payment", payment.order_id, OrderWorkflow.payment_event, signal, None, late
     )
