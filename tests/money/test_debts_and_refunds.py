@@ -45,7 +45,8 @@ async def test_an_unpaid_settlement_is_closed_and_a_late_payment_settles_its_deb
     j = await start_long_order(skip_stack, months=2, starts_in_days=215)
     await skip_to_cycle_end(skip_stack, (await j.state())["workflow"])
     await j.wait_for("confirm_fee_list")
-    await skip_stack.env.sleep(timedelta(days=14, minutes=5))
+    # never answered: counts as confirmed after 7 days, due 7 days later, a reminder, 7 more days: overdue
+    await skip_stack.env.sleep(timedelta(days=21, minutes=5))
     wf = await j.wait_for("confirm_fee_list")
     settlement = wf["fee_list"]
     assert settlement["kind"] == "settlement"
