@@ -77,7 +77,9 @@ async def deposit_held(s: AsyncSession, order_id: str) -> int:
 
 @dataclass(frozen=True)
 class LogEntry:
-    """The 跳单 penalty workflow's ``n``-th entry for the order's audit log: ids and amounts, no PII."""
+    """The ``n``-th entry of a money workflow beside the order's own (the 跳单 penalty workflow, a late debt
+    payment) for the order's audit log: ids and amounts, no PII. ``source`` names the writer: its entries
+    are keyed ``<source>:<n>``, so a retried write is stored once."""
 
     order_id: str
     n: int
@@ -85,6 +87,7 @@ class LogEntry:
     actor: Actor
     at: datetime
     detail: dict[str, str | int | bool | None] = field(default_factory=dict)
+    source: str = "penalty"
 
 
 class MoneyClaims:
@@ -137,7 +140,8 @@ class MoneyClaims:
             order = await s.get(Order, e.order_id, with_for_update=True)
             if order is None:
                 raise ApplicationError("order not found", type="OrderMissing", non_retryable=True)
-            await append_entry(s, e.order_id, f"penalty:{e.n}", order.stage, e.event, e.actor, e.at, e.detail)
+            key = f"{e.source}:{e.n}"
+            await append_entry(s, e.order_id, key, order.stage, e.event, e.actor, e.at, e.detail)
 
     @activity.defn
     async def contract_trial_days(self, order_id: str) -> int:

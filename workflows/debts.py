@@ -10,9 +10,10 @@ from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from activities.billing import Billing, InvoiceRequest
+    from activities.claims import LogEntry, MoneyClaims
     from activities.debts import Debts, LatePayment
     from activities.notifications import Notice, Notifications
-    from domain.orders import PaymentView, Role
+    from domain.orders import SYSTEM_ACTOR, PaymentView, Role
     from workflows.policies import DATABASE, NOTIFY, VENDOR
 
 DEBT_CLOSE_PATCH = "close-before-debt"  # the unpaid payment is closed before its debt is recorded
@@ -45,9 +46,12 @@ class DebtPaymentWorkflow:
     async def run(self, late: LatePayment) -> str:
         if not await workflow.execute_activity_method(Debts.settle_late_payment, late, **DATABASE):
             return "nothing_to_settle"
+        await self._log(late, 1, "debt_paid", amount_fen=late.amount_fen)
         invoice_id = await workflow.execute_activity_method(
             Billing.issue_invoice, InvoiceRequest(late.order_id, late.payment_id), **VENDOR
         )
+        if invoice_id:
+            await self._log(late, 2, "debt_invoiced", invoice_id=invoice_id)
         if invoice_id:
             try:
                 await workflow.execute_activity_method(
@@ -58,3 +62,13 @@ class DebtPaymentWorkflow:
             except ActivityError as err:  # a lost message never undoes the settlement
                 workflow.logger.warning("invoice notice not delivered: %s", err.cause)
         return invoice_id or "settled"
+
+    async def _log(self, late: LatePayment, n: int, event: str, **detail: str | int) -> None:
+        """The order's audit log, in its chain (keyed by the payment: a retry is stored once)."""
+        await workflow.execute_activity_method(
+            MoneyClaims.log_entry,
+            LogEntry(
+                late.order_id, n, event, SYSTEM_ACTOR, workflow.now(), dict(detail), f"debt-{late.payment_id}"
+            ),
+            **DATABASE,
+        )

@@ -84,6 +84,15 @@ async def test_an_unpaid_settlement_is_closed_and_a_late_payment_settles_its_deb
     assert [d["status"] for d in listed.json()] == ["paid"]
     again = await deliver(skip_stack, "payment", payment_event(f"evt_late_{payment_id}", payment_id, amount))
     assert again.json()["duplicate"] is True
+    # the late payment is in the order's audit log, in its one verified chain, once
+    for _ in range(50):
+        log = (await j.call(j.agency_token, "GET", f"/api/v1/orders/{j.order_id}/events")).json()
+        names = [e["event"] for e in log["events"]]
+        if "debt_invoiced" in names:
+            break
+        await asyncio.sleep(0.2)
+    assert log["verified"] and names.count("debt_paid") == 1 and names.count("debt_invoiced") == 1
+    assert names.index("debt_recorded") < names.index("debt_paid") < names.index("debt_invoiced")
 
 
 async def test_an_unpaid_penalty_is_closed_before_its_debt(skip_stack: Stack) -> None:
