@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
@@ -17,6 +18,7 @@ from activities.platform_client import PlatformClient
 from db.engine import session_scope
 from db.models import Order, Worker, WorkerAssignment
 from domain.catalogue import ServiceMode, SkillLevel
+from domain.service_area import BEIJING
 
 PROPOSALS = 5
 
@@ -40,6 +42,12 @@ def age_on(id_number: str, day: date) -> int:
     return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
+def local_day(at: datetime) -> date:
+    """The Beijing calendar day of an instant (a worker's calendar and her birthday are Beijing days; an
+    order starting at 07:00 Beijing time is still the day before in UTC). A naive time is taken as UTC."""
+    return (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(BEIJING).date()
+
+
 def hard_filter_problem(worker: Worker, order: Order) -> str | None:
     """Why the worker cannot serve the order at all, or None."""
     req = order.requirements
@@ -53,11 +61,11 @@ def hard_filter_problem(worker: Worker, order: Order) -> str | None:
         return "does not live in"
     if not set(req.get("certificates", [])) <= set(worker.certificates):
         return "missing certificates"
-    age = age_on(worker.id_number, order.starts_at.date())
+    age = age_on(worker.id_number, local_day(order.starts_at))
     if not req.get("age_min", 0) <= age <= req.get("age_max", 200):
         return "outside the age range"
     start, end = service_window(order)
-    if not worker.available_between(start.date(), end.date()):
+    if not worker.available_between(local_day(start), local_day(end)):
         return "unavailable in the period (her calendar)"
     return None
 
@@ -79,6 +87,28 @@ def score(worker: Worker, order: Order) -> tuple[int, list[str]]:
         points += 10
         reasons.append("语言相符")
     return points, reasons
+
+
+def anxinma_problem(code: dict[str, Any]) -> str | None:
+    """B-6.1.2: only a worker whose live 安心码 is green with a clean background is proposed."""
+    if code.get("colour") != "green":
+        return f"安心码 {code.get('colour') or 'unknown'}"
+    if code.get("background") != "clear":
+        return "background not clear"
+    return None
+
+
+def rank(order: Order, checked: list[tuple[Worker, dict[str, Any]]]) -> list[RankedWorker]:
+    """The eligible workers with their live 安心码, best score first (ties by id, so the order is stable),
+    at most PROPOSALS of them."""
+    ranked: list[RankedWorker] = []
+    for worker, code in checked:
+        if anxinma_problem(code) is not None:
+            continue
+        points, reasons = score(worker, order)
+        ranked.append(RankedWorker(worker.id, points, ["安心码绿码", *reasons]))
+    ranked.sort(key=lambda r: (-r.score, r.worker_id))
+    return ranked[:PROPOSALS]
 
 
 class Matching:
@@ -116,11 +146,4 @@ class Matching:
         codes = await asyncio.gather(
             *(self._platforms.get(f"/anxinma/v1/codes/{w.anxinma_code}") for w in candidates)
         )
-        ranked: list[RankedWorker] = []
-        for worker, code in zip(candidates, codes, strict=True):
-            if code.get("colour") != "green" or code.get("background") != "clear":
-                continue  # B-6.1.2: only workers whose 安心码 is green with a clean background are proposed
-            points, reasons = score(worker, order)
-            ranked.append(RankedWorker(worker.id, points, ["安心码绿码", *reasons]))
-        ranked.sort(key=lambda r: (-r.score, r.worker_id))
-        return ranked[:PROPOSALS]
+        return rank(order, list(zip(candidates, codes, strict=True)))

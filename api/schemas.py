@@ -153,6 +153,14 @@ class CancelBody(_Body):
     reason: str = Field(min_length=1, max_length=500)
 
 
+class CardTraining(BaseModel):
+    """A training record as the card shows it (SB/T 10848): no provider, date or other personal detail."""
+
+    course: str
+    hours: int
+    result: str
+
+
 class WorkerCard(BaseModel):
     """B-7.4.3: the card pushed to the customer, built from the worker record and her live 安心码."""
 
@@ -172,6 +180,8 @@ class WorkerCard(BaseModel):
     insurance_valid_until: str | None
     background_check: str
     verify_url: str  # the QR the customer scans to confirm entry (确认入户)
+    photo_url: str | None  # GET it with the caller's token; None if she has no photo
+    trainings: list[CardTraining]
 
 
 class AuditEvent(BaseModel):

@@ -16,10 +16,19 @@ from activities.platform_client import PlatformUnavailable
 from api.deps import PlatformsDep, Principal, PrincipalDep, SessionDep, SettingsDep, TemporalDep
 from api.errors import ApiError, not_found
 from api.order_creation import create_order
-from api.schemas import AuditEvent, AuditLog, DemandCreate, OrderDetail, OrderList, OrderPublic, WorkerCard
+from api.schemas import (
+    AuditEvent,
+    AuditLog,
+    CardTraining,
+    DemandCreate,
+    OrderDetail,
+    OrderList,
+    OrderPublic,
+    WorkerCard,
+)
 from api.scoping import get_readable_order, may_see_room, readable_orders
 from db.audit import first_broken_link
-from db.models import Customer, Order, OrderEvent, Worker
+from db.models import Customer, Order, OrderEvent, StoredFile, Worker
 from devdata.market import DISTRICTS
 from domain.identity import mask_id_number, mask_name
 from domain.orders import OrderView, Role
@@ -193,6 +202,35 @@ async def worker_cards(
             insurance_valid_until=code.get("insurance_valid_until"),
             background_check="通过" if code.get("background") == "clear" else "未通过",
             verify_url=f"{platforms.settings.public_api_url}/api/v1/anxinma/{w.anxinma_code}",
+            photo_url=f"/api/v1/orders/{order.id}/workers/{w.id}/photo" if w.photo_file_id else None,
+            trainings=[
+                CardTraining(course=str(t["course"]), hours=int(t["hours"]), result=str(t["result"]))
+                for t in w.trainings
+            ],
         )
         for w, code in zip(workers, codes, strict=True)
     ]
+
+
+@router.get(
+    "/{order_id}/workers/{worker_id}/photo",
+    response_class=Response,
+    summary="The photo on a worker card (a worker proposed for, chosen for or serving the order)",
+)
+async def worker_photo(
+    order_id: str, worker_id: str, session: SessionDep, temporal: TemporalDep, principal: PrincipalDep
+) -> Response:
+    """404 unless the caller may read the order and the worker is one it proposes, chose or she serves it.
+    The one check for a card's photo: the web front's card photo may call this function directly."""
+    order = await get_readable_order(session, principal, order_id)
+    view = await live_view(temporal, order.id, principal)
+    shown: set[str | None] = set()
+    if view is not None:
+        shown = {*view.proposed_worker_ids, view.worker_id, view.selected_worker_id}
+    worker = await session.get(Worker, worker_id) if worker_id in shown else None
+    record = await session.get(StoredFile, worker.photo_file_id) if worker and worker.photo_file_id else None
+    if record is None:
+        raise not_found("photo")
+    return Response(
+        record.data, media_type=record.content_type, headers={"Cache-Control": "private, no-store"}
+    )
