@@ -29,8 +29,6 @@ from api.schemas import (
     ScoresBody,
     SelectWorkerBody,
 )
-from api.scoping import get_readable_order
-from db.models import StoredFile, Worker
 from web import forms
 from web.forms import Form, PageError, step_reason
 from web.pages_account import login_redirect, posted, redirect
@@ -191,17 +189,8 @@ async def invoice_pdf(order_id: str, ref: str, visitor: VisitorDep, session: Ses
 async def worker_photo(
     order_id: str, worker_id: str, visitor: VisitorDep, session: SessionDep, temporal: TemporalDep
 ) -> Response:
-    """The photo on a worker card: only of a worker proposed for (or serving) the visitor's order."""
+    """The photo on a worker card: the API's one check (a worker proposed for or serving the order)."""
     principal = _signed_in(visitor)
-    order = await get_readable_order(session, principal, order_id)
-    view = await orders.live_view(temporal, order.id, principal)
-    shown: set[str | None] = set()
-    if view is not None:
-        shown = {*view.proposed_worker_ids, view.worker_id, view.selected_worker_id}
-    worker = await session.get(Worker, worker_id) if worker_id in shown else None
-    record = await session.get(StoredFile, worker.photo_file_id) if worker and worker.photo_file_id else None
-    if record is None:
-        raise not_found("photo")
-    return Response(
-        record.data, media_type=record.content_type, headers={"Cache-Control": "private, no-store"}
+    return await orders.worker_photo(
+        order_id=order_id, worker_id=worker_id, session=session, temporal=temporal, principal=principal
     )

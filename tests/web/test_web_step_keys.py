@@ -8,6 +8,7 @@ import html
 import re
 
 from devdata.market import DEV_PASSWORD
+from tests.market.support import PNG
 from tests.support.orders import journey
 from tests.support.stack import Stack
 from tests.web.support import Browser
@@ -54,3 +55,31 @@ async def test_two_workers_turned_down_from_one_page_are_two_steps(dev_stack: St
         events = (await api.get(f"/api/v1/orders/{j.order_id}/events")).json()
     rejected = [e for e in events["events"] if "reject" in e["event"]]
     assert len(rejected) == 2, "the double click is one step, the second worker another"
+
+
+async def test_the_card_photo_is_served_by_the_apis_one_check(dev_stack: Stack) -> None:
+    """The web page's card photo goes through the API's scoped check: the order's customer sees the
+    proposed worker's photo; another customer gets the 404 page."""
+    j = journey(dev_stack)
+    await j.post_demand()
+    await j.accept()
+    await j.sign()
+    async with dev_stack.http(j.customer_token) as api:
+        cards = (await api.get(f"/api/v1/orders/{j.order_id}/worker-cards")).json()
+    worker_id = cards[0]["worker_id"]
+    photo = PNG + b"web-card"
+    async with dev_stack.http(j.agency_token) as agency:
+        put = await agency.put(
+            f"/api/v1/workers/{worker_id}/photo", files={"file": ("p.png", photo, "image/png")}
+        )
+    assert put.status_code == 200, put.text
+    url = f"/orders/{j.order_id}/workers/{worker_id}/photo"
+    async with Browser(dev_stack) as browser:
+        await browser.submit(
+            "/login", "/login", {"username": "customer-lin-xiaoyu", "password": DEV_PASSWORD}
+        )
+        seen = await browser.get(url)
+        assert seen.status_code == 200 and seen.content == photo
+    async with Browser(dev_stack) as other:
+        await other.submit("/login", "/login", {"username": "customer-xu-na", "password": DEV_PASSWORD})
+        assert (await other.get(url)).status_code == 404
