@@ -260,6 +260,8 @@ _FIELD_MESSAGES = (
     ("must name the customer", "请选择代办的客户"),
     ("already taken", "该用户名已被使用，请换一个"),
     ("already registered", "已经注册过"),
+    ("at most 10 addresses", "每位客户最多保存 10 个服务地址"),
+    ("has no service point with this id", "浙里好家政平台没有这个社区服务点"),
 )
 
 
