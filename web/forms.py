@@ -188,6 +188,19 @@ def district(form: Form, errors: Errors, field: str = "district") -> str:
     return value
 
 
+def address(form: Form, errors: Errors) -> dict[str, str]:
+    """An address's district, street, building and room (``AddressCreate``'s fields), checked in Chinese."""
+    found = {
+        "district": district(form, errors),
+        "street": required(form, errors, "street", "街道门牌", 200),
+        "building": required(form, errors, "building", "小区与楼幢", 100),
+        "room": required(form, errors, "room", "房号", 50),
+    }
+    if found["street"] and len(found["street"]) < 2:
+        errors["street"] = "街道门牌至少 2 个字"
+    return found
+
+
 def local_datetime(form: Form, errors: Errors, field: str, label: str) -> datetime | None:
     """A ``datetime-local`` input, read as Beijing time."""
     value = form.get(field, "")

@@ -105,7 +105,7 @@ async def register_page(visitor: VisitorDep, session: SessionDep) -> Response:
 
 
 # API field → form field, for the errors the API's registration code names
-_REGISTER_FIELDS = {
+REGISTER_FIELDS = {
     "name": "name",
     "id_number": "id_number",
     "phone": "phone",
@@ -125,12 +125,7 @@ def _registration(form: Form, errors: Errors) -> CustomerCreate | None:
     phone = forms.phone(form, errors)
     username = forms.username(form, errors)
     password = forms.password(form, errors)
-    district = forms.district(form, errors)
-    street = forms.required(form, errors, "street", "街道门牌", 200)
-    building = forms.required(form, errors, "building", "小区与楼幢", 100)
-    room = forms.required(form, errors, "room", "房号", 50)
-    if street and len(street) < 2:
-        errors["street"] = "街道门牌至少 2 个字"
+    address = forms.address(form, errors)
     if errors:
         return None
     try:
@@ -139,12 +134,12 @@ def _registration(form: Form, errors: Errors) -> CustomerCreate | None:
                 "name": name,
                 "id_number": id_number,
                 "phone": phone,
-                "address": {"district": district, "street": street, "building": building, "room": room},
+                "address": address,
                 "account": {"username": username, "password": password},
             }
         )
     except ValidationError as err:
-        errors.update(zh_validation(err, _REGISTER_FIELDS))
+        errors.update(zh_validation(err, REGISTER_FIELDS))
         return None
 
 
@@ -167,6 +162,6 @@ async def register(
     except ApiError as err:
         await session.rollback()
         status = err.status if err.status in (409, 422, 503) else 422
-        errors = zh_field_errors(err, _REGISTER_FIELDS)
+        errors = zh_field_errors(err, REGISTER_FIELDS)
         return render(visitor, "register.html", status=status, form=kept, errors=errors)
     return redirect(visitor, "/orders?welcome=1")

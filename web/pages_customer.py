@@ -106,18 +106,11 @@ async def account(
 
 def _address(form: Form, errors: Errors) -> AddressCreate | None:
     label = forms.optional(form, errors, "label", "地址名称", 20)
-    district = forms.district(form, errors)
-    street = forms.required(form, errors, "street", "街道门牌", 200)
-    building = forms.required(form, errors, "building", "小区与楼幢", 100)
-    room = forms.required(form, errors, "room", "房号", 50)
-    if street and len(street) < 2:
-        errors["street"] = "街道门牌至少 2 个字"
+    address = forms.address(form, errors)
     if errors:
         return None
     try:
-        return AddressCreate.model_validate(
-            {"label": label, "district": district, "street": street, "building": building, "room": room}
-        )
+        return AddressCreate.model_validate({"label": label, **address})
     except ValidationError as err:
         errors.update(zh_validation(err, _ADDRESS_FIELDS))
         return None

@@ -10,8 +10,10 @@ import re
 from sqlmodel import col, select
 
 from db.engine import session_scope
-from db.models import CustomerAddress, PointConsent
+from db.models import Customer, CustomerAddress, PointAction, PointConsent
 from devdata.market import DEV_PASSWORD
+from domain import pii
+from tests.market.support import id_number, phone
 from tests.support.stack import Stack
 from tests.web.support import Browser, check_page, hidden, registered
 
@@ -178,4 +180,65 @@ async def test_another_customer_or_point_staff_cannot_touch_her_account(dev_stac
     signed_out = Browser(dev_stack)
     assert (await signed_out.get("/account")).status_code == 303
     for browser in (her, other, staff, signed_out):
+        await browser.http.aclose()
+
+
+async def test_point_staff_register_a_customer_at_the_point(dev_stack: Stack) -> None:
+    staff = await point_staff(dev_stack)
+    page = await staff.page("/point/customers/new")
+    assert "代客户实名登记" in page and 'href="/point/customers/new"' in page
+    person = {
+        "name": "点位客户",
+        "id_number": id_number(),
+        "phone": phone(),
+        "district": "330106",
+        "street": "学院路 21 号",
+        "building": "求是村 4 幢",
+        "room": "302 室",
+    }
+    bad = await staff.post(
+        "/point/customers/new", {**person, "district": "999999", "csrf_token": hidden(page, "csrf_token")}
+    )
+    assert bad.status_code == 422 and "请选择平台服务的区县" in bad.text
+    check_page(bad.text)
+    for token in (None, "0" * 64):  # CSRF
+        body = dict(person) if token is None else {**person, "csrf_token": token}
+        assert (await staff.post("/point/customers/new", body)).status_code == 403
+    done = await staff.post("/point/customers/new", {**person, "csrf_token": hidden(page, "csrf_token")})
+    assert done.status_code == 303 and done.headers["location"] == "/point/customers/new?done=1"
+    again = await staff.post("/point/customers/new", {**person, "csrf_token": hidden(page, "csrf_token")})
+    assert again.status_code == 409 and "该身份证号码已经注册过" in again.text, (
+        "a double submit: one customer"
+    )
+
+    cipher = pii.cipher()
+    async with session_scope(dev_stack.engine) as db:
+        found = await db.exec(
+            select(Customer).where(
+                col(Customer.phone_hash).in_(cipher.index_candidates("phone", person["phone"]))
+            )
+        )
+        customers = list(found.all())
+        assert len(customers) == 1
+        new = customers[0].id
+        actions = (await db.exec(select(PointAction).where(PointAction.customer_id == new))).all()
+        assert [(a.action, a.point_id) for a in actions] == [("register_customer", POINT)]
+    assert [c.point_id for c in await active_consents(dev_stack, new)] == [POINT]
+    assert await listed_for_point(staff, new), "she is on the point's demand form at once"
+    assert person["id_number"] not in (await staff.page("/demand/new"))
+
+    customer, _ = await registered(dev_stack)  # a customer has no such page
+    assert (await customer.get("/point/customers/new")).status_code == 404
+    refused = await customer.post(
+        "/point/customers/new",
+        {**person, "phone": phone(), "id_number": id_number(), "csrf_token": hidden(page, "csrf_token")},
+    )
+    assert refused.status_code == 403, "the staff's token is not hers"
+    own = await customer.page("/account")
+    refused = await customer.post(
+        "/point/customers/new",
+        {**person, "phone": phone(), "id_number": id_number(), "csrf_token": hidden(own, "csrf_token")},
+    )
+    assert refused.status_code == 404
+    for browser in (staff, customer):
         await browser.http.aclose()
