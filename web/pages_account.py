@@ -11,7 +11,6 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import ValidationError
 
 from api.deps import PlatformsDep, SessionDep, SettingsDep
 from api.errors import ApiError
@@ -20,7 +19,7 @@ from api.market.people import register_customer, verify_identity
 from api.market.schemas_people import CustomerCreate
 from domain.orders import Role
 from web import forms
-from web.forms import CSRF_REFUSED, Errors, Form, zh_field_errors, zh_message, zh_validation
+from web.forms import CSRF_REFUSED, Errors, Form, zh_field_errors, zh_message
 from web.render import WebRoute, render
 from web.session import Visitor, VisitorDep
 
@@ -120,27 +119,9 @@ REGISTER_FIELDS = {
 
 
 def _registration(form: Form, errors: Errors) -> CustomerCreate | None:
-    name = forms.name(form, errors)
-    id_number = forms.id_number(form, errors)
-    phone = forms.phone(form, errors)
-    username = forms.username(form, errors)
-    password = forms.password(form, errors)
-    address = forms.address(form, errors)
-    if errors:
-        return None
-    try:
-        return CustomerCreate.model_validate(
-            {
-                "name": name,
-                "id_number": id_number,
-                "phone": phone,
-                "address": address,
-                "account": {"username": username, "password": password},
-            }
-        )
-    except ValidationError as err:
-        errors.update(zh_validation(err, REGISTER_FIELDS))
-        return None
+    data = forms.person(form, errors)
+    data["account"] = {"username": forms.username(form, errors), "password": forms.password(form, errors)}
+    return forms.validated(CustomerCreate, data, errors, REGISTER_FIELDS)
 
 
 @router.post("/register", response_class=HTMLResponse)

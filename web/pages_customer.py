@@ -23,7 +23,7 @@ from api.routes import customers
 from db.market_models import PointConsent
 from domain.orders import Role
 from web import forms
-from web.forms import Errors, Form, PageError, zh_field_errors, zh_message, zh_validation
+from web.forms import Errors, Form, PageError, zh_field_errors, zh_message
 from web.pages_account import login_redirect, posted, redirect
 from web.render import WebRoute, render
 from web.session import Visitor, VisitorDep
@@ -106,14 +106,9 @@ async def account(
 
 def _address(form: Form, errors: Errors) -> AddressCreate | None:
     label = forms.optional(form, errors, "label", "地址名称", 20)
-    address = forms.address(form, errors)
-    if errors:
-        return None
-    try:
-        return AddressCreate.model_validate({"label": label, **address})
-    except ValidationError as err:
-        errors.update(zh_validation(err, _ADDRESS_FIELDS))
-        return None
+    return forms.validated(
+        AddressCreate, {"label": label, **forms.address(form, errors)}, errors, _ADDRESS_FIELDS
+    )
 
 
 @router.post("/account/addresses", response_class=HTMLResponse)

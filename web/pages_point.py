@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
-from pydantic import ValidationError
 
 from api.deps import PlatformsDep, Principal, SessionDep
 from api.errors import ApiError
@@ -20,7 +19,7 @@ from api.market.people import register_customer, verify_identity
 from api.market.schemas_people import CustomerCreate
 from domain.orders import Role
 from web import forms
-from web.forms import Errors, Form, PageError, zh_field_errors, zh_validation
+from web.forms import Errors, Form, PageError, zh_field_errors
 from web.pages_account import REGISTER_FIELDS, login_redirect, posted, redirect
 from web.render import WebRoute, render
 from web.session import Visitor, VisitorDep
@@ -45,19 +44,7 @@ async def register_page(request: Request, visitor: VisitorDep) -> Response:
 
 
 def _customer(form: Form, errors: Errors) -> CustomerCreate | None:
-    name = forms.name(form, errors)
-    id_number = forms.id_number(form, errors)
-    phone = forms.phone(form, errors)
-    address = forms.address(form, errors)
-    if errors:
-        return None
-    try:
-        return CustomerCreate.model_validate(
-            {"name": name, "id_number": id_number, "phone": phone, "address": address}
-        )
-    except ValidationError as err:
-        errors.update(zh_validation(err, REGISTER_FIELDS))
-        return None
+    return forms.validated(CustomerCreate, forms.person(form, errors), errors, REGISTER_FIELDS)
 
 
 @router.post("/point/customers/new", response_class=HTMLResponse)
