@@ -9,11 +9,11 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
-from web import pages_account, pages_orders, pages_public, pages_steps
+from web import pages_account, pages_customer, pages_orders, pages_point, pages_public, pages_steps
 from web.render import error_page
 
 router = APIRouter()
-for _module in (pages_public, pages_account, pages_orders, pages_steps):
+for _module in (pages_public, pages_account, pages_customer, pages_point, pages_orders, pages_steps):
     router.include_router(_module.router)
 
 

@@ -9,10 +9,11 @@ import json
 import re
 import uuid
 from datetime import datetime
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 from fastapi import Request
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from api.errors import ApiError
 from devdata.market import DISTRICTS
@@ -21,6 +22,7 @@ from domain.service_area import BEIJING
 
 Form = dict[str, str]
 Errors = dict[str, str]
+Model = TypeVar("Model", bound=BaseModel)
 
 PHONE = r"1[3-9]\d{9}"
 USERNAME = r"[a-z][a-z0-9_.-]{2,31}"
@@ -188,6 +190,44 @@ def district(form: Form, errors: Errors, field: str = "district") -> str:
     return value
 
 
+def address(form: Form, errors: Errors) -> dict[str, str]:
+    """An address's district, street, building and room (``AddressCreate``'s fields), checked in Chinese."""
+    found = {
+        "district": district(form, errors),
+        "street": required(form, errors, "street", "街道门牌", 200),
+        "building": required(form, errors, "building", "小区与楼幢", 100),
+        "room": required(form, errors, "room", "房号", 50),
+    }
+    if found["street"] and len(found["street"]) < 2:
+        errors["street"] = "街道门牌至少 2 个字"
+    return found
+
+
+def person(form: Form, errors: Errors) -> dict[str, object]:
+    """A customer's name, ID number, mobile and first address: ``CustomerCreate`` without the login."""
+    return {
+        "name": name(form, errors),
+        "id_number": id_number(form, errors),
+        "phone": phone(form, errors),
+        "address": address(form, errors),
+    }
+
+
+def validated(
+    model: type[Model], data: dict[str, object], errors: Errors, fields: dict[str, str]
+) -> Model | None:
+    """``data`` as the API's schema ``model`` once the Chinese checks found nothing wrong (else None); an
+    error of the schema they did not foresee lands on its field (``fields``: API field → form field), in
+    Chinese."""
+    if errors:
+        return None
+    try:
+        return model.model_validate(data)
+    except ValidationError as err:
+        errors.update(zh_validation(err, fields))
+        return None
+
+
 def local_datetime(form: Form, errors: Errors, field: str, label: str) -> datetime | None:
     """A ``datetime-local`` input, read as Beijing time."""
     value = form.get(field, "")
@@ -260,6 +300,8 @@ _FIELD_MESSAGES = (
     ("must name the customer", "请选择代办的客户"),
     ("already taken", "该用户名已被使用，请换一个"),
     ("already registered", "已经注册过"),
+    ("at most 10 addresses", "每位客户最多保存 10 个服务地址"),
+    ("has no service point with this id", "浙里好家政平台没有这个社区服务点"),
 )
 
 

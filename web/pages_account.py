@@ -11,7 +11,6 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import ValidationError
 
 from api.deps import PlatformsDep, SessionDep, SettingsDep
 from api.errors import ApiError
@@ -20,7 +19,7 @@ from api.market.people import register_customer, verify_identity
 from api.market.schemas_people import CustomerCreate
 from domain.orders import Role
 from web import forms
-from web.forms import CSRF_REFUSED, Errors, Form, zh_field_errors, zh_message, zh_validation
+from web.forms import CSRF_REFUSED, Errors, Form, zh_field_errors, zh_message
 from web.render import WebRoute, render
 from web.session import Visitor, VisitorDep
 
@@ -105,7 +104,7 @@ async def register_page(visitor: VisitorDep, session: SessionDep) -> Response:
 
 
 # API field → form field, for the errors the API's registration code names
-_REGISTER_FIELDS = {
+REGISTER_FIELDS = {
     "name": "name",
     "id_number": "id_number",
     "phone": "phone",
@@ -120,32 +119,9 @@ _REGISTER_FIELDS = {
 
 
 def _registration(form: Form, errors: Errors) -> CustomerCreate | None:
-    name = forms.name(form, errors)
-    id_number = forms.id_number(form, errors)
-    phone = forms.phone(form, errors)
-    username = forms.username(form, errors)
-    password = forms.password(form, errors)
-    district = forms.district(form, errors)
-    street = forms.required(form, errors, "street", "街道门牌", 200)
-    building = forms.required(form, errors, "building", "小区与楼幢", 100)
-    room = forms.required(form, errors, "room", "房号", 50)
-    if street and len(street) < 2:
-        errors["street"] = "街道门牌至少 2 个字"
-    if errors:
-        return None
-    try:
-        return CustomerCreate.model_validate(
-            {
-                "name": name,
-                "id_number": id_number,
-                "phone": phone,
-                "address": {"district": district, "street": street, "building": building, "room": room},
-                "account": {"username": username, "password": password},
-            }
-        )
-    except ValidationError as err:
-        errors.update(zh_validation(err, _REGISTER_FIELDS))
-        return None
+    data = forms.person(form, errors)
+    data["account"] = {"username": forms.username(form, errors), "password": forms.password(form, errors)}
+    return forms.validated(CustomerCreate, data, errors, REGISTER_FIELDS)
 
 
 @router.post("/register", response_class=HTMLResponse)
@@ -167,6 +143,6 @@ async def register(
     except ApiError as err:
         await session.rollback()
         status = err.status if err.status in (409, 422, 503) else 422
-        errors = zh_field_errors(err, _REGISTER_FIELDS)
+        errors = zh_field_errors(err, REGISTER_FIELDS)
         return render(visitor, "register.html", status=status, form=kept, errors=errors)
     return redirect(visitor, "/orders?welcome=1")
