@@ -104,8 +104,13 @@ async def test_addresses_belong_to_their_customer(dev_stack: Stack) -> None:
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "room"
     added = await call(dev_stack, token, "POST", path, json=address)
     assert added.status_code == 201 and added.json()["position"] == 1
+    # a retry, a double submit or three at once: the same address is stored once
+    again = await asyncio.gather(*(call(dev_stack, token, "POST", path, json=address) for _ in range(3)))
+    assert {a.status_code for a in again} == {201} and {a.json()["id"] for a in again} == {added.json()["id"]}
     listed = (await call(dev_stack, token, "GET", path)).json()
     assert [a["label"] for a in listed] == ["", "父母家"]
+    other = await call(dev_stack, token, "POST", path, json={**address, "room": "302 室"})
+    assert other.status_code == 201 and other.json()["position"] == 2  # another room is another address
 
 
 async def test_consent_lets_a_point_act_and_every_action_is_recorded(dev_stack: Stack) -> None:
