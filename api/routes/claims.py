@@ -74,6 +74,8 @@ class SkipDecisionBody(_Body):
 
 
 class ClaimPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: str
     amount_fen: int
     reason: str
@@ -101,6 +103,8 @@ class SkipReportPublic(BaseModel):
 
 
 class DebtPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: str
     order_id: str
     kind: str
@@ -121,20 +125,7 @@ async def _money_order(session: AsyncSession, principal: Principal, order_id: st
 
 
 def _claim_public(c: DamageClaim) -> ClaimPublic:
-    return ClaimPublic(
-        id=c.id,
-        amount_fen=c.amount_fen,
-        reason=c.reason,
-        status=c.status,
-        customer_note=c.customer_note,
-        agreed_fen=c.agreed_fen,
-        resolution=c.resolution,
-        deducted_fen=c.deducted_fen,
-        excess_fen=c.excess_fen,
-        created_at=c.created_at,
-        answered_at=c.answered_at,
-        resolved_at=c.resolved_at,
-    )
+    return ClaimPublic.model_validate(c)
 
 
 async def _claim_row(session: AsyncSession, order: Order, claim_id: str) -> DamageClaim:
@@ -402,15 +393,7 @@ async def decide_skip(
 
 
 def _debt_public(d: Debt) -> DebtPublic:
-    return DebtPublic(
-        id=d.id,
-        order_id=d.order_id,
-        kind=d.kind,
-        fee_list_id=d.fee_list_id,
-        amount_fen=d.amount_fen,
-        status=d.status,
-        recorded_at=d.recorded_at,
-    )
+    return DebtPublic.model_validate(d)
 
 
 @router.get(
