@@ -74,14 +74,7 @@ async def test_withdrawn_while_a_list_is_billed_she_leaves_at_once_and_stays_gon
     assert first in wf["rejected_worker_ids"]
     assert "replacement_requested" in await events(skip_stack, j.order_id)
 
-    await j.step(j.customer_token, "service/terminate", {"reason": "不再需要"})
-    wf = await until(j, lambda w: w["stage"] in ("billing", "evaluation", "closed"))
-    assert wf["worker_id"] is None
-    async with session_scope(skip_stack.engine) as s:
-        order = await s.get(Order, j.order_id)
-        assert order is not None and order.worker_id is None
-    seen = await j.call(WORKER_TOKENS[first], "GET", f"/api/v1/orders/{j.order_id}")
-    assert seen.status_code == 404
+    await terminate_and_check_she_is_gone(skip_stack, j, first)
 
 
 async def test_terminated_during_the_replacement_a_withdrawn_worker_is_not_the_worker_again(
@@ -94,13 +87,7 @@ async def test_terminated_during_the_replacement_a_withdrawn_worker_is_not_the_w
     first = j.worker_id
     await withdraw(skip_stack, j, first, "flag:matching")
     await j.wait_for(("choose_worker", "add_workers"))
-    await j.step(j.customer_token, "service/terminate", {"reason": "不再需要"})
-    wf = await until(j, lambda w: w["stage"] in ("billing", "evaluation", "closed"))
-    assert wf["worker_id"] is None
-    async with session_scope(skip_stack.engine) as s:
-        order = await s.get(Order, j.order_id)
-        assert order is not None and order.worker_id is None
-    assert (await j.call(WORKER_TOKENS[first], "GET", f"/api/v1/orders/{j.order_id}")).status_code == 404
+    await terminate_and_check_she_is_gone(skip_stack, j, first)
 
 
 async def test_a_withdrawn_worker_cannot_be_checked_in(skip_stack: Stack) -> None:
@@ -141,3 +128,15 @@ async def test_a_pause_asked_for_as_she_is_withdrawn_never_begins(skip_stack: St
     assert (await events(skip_stack, j.order_id)).count("service_paused") == 1
     await j.step(STAFF, "cancel", {"reason": "测试结束"})
     await j.wait_for(outcome="cancelled")
+
+
+async def terminate_and_check_she_is_gone(stack: Stack, j: OrderJourney, withdrawn: str) -> None:
+    """The customer terminates; from the settlement on the order has no worker, and the withdrawn one
+    cannot read it."""
+    await j.step(j.customer_token, "service/terminate", {"reason": "不再需要"})
+    wf = await until(j, lambda w: w["stage"] in ("billing", "evaluation", "closed"))
+    assert wf["worker_id"] is None
+    async with session_scope(stack.engine) as s:
+        order = await s.get(Order, j.order_id)
+        assert order is not None and order.worker_id is None
+    assert (await j.call(WORKER_TOKENS[withdrawn], "GET", f"/api/v1/orders/{j.order_id}")).status_code == 404
