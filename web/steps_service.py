@@ -53,7 +53,7 @@ async def _answer(
         temporal=t,
         principal=p,
         body=claims.ClaimAnswerBody(note=note),
-        key=f"{key}:{claim_id}",  # one page, several claims: each answer is its own step
+        key=key,  # the form says which claim: step_key makes each claim's answer its own step
     )
 
 
